@@ -1,0 +1,85 @@
+#pragma once
+// The core: owns the clock, the store, the credential directory, the service models and the services,
+// and turns HTTP requests into handler calls (dispatch.cpp). It names no service.
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/auth/credentials.h"
+#include "core/auth/sigv4.h"
+#include "core/common/clock.h"
+#include "core/http/message.h"
+#include "core/service.h"
+#include "core/store/store.h"
+
+namespace cloudbox {
+
+class ServiceModel;
+
+struct Options {
+  std::string host = "127.0.0.1";
+  int port = 4566;
+  std::string state_dir;  // empty with ephemeral
+  bool ephemeral = false;
+  std::string log_level = "info";
+  bool enforce_iam = false;
+  int threads = 2;
+  size_t max_body_bytes = 16 * 1024 * 1024;
+  std::string default_region = "us-east-1";
+};
+
+class Core {
+ public:
+  explicit Core(Options options);
+  ~Core();
+
+  const Options& options() const { return options_; }
+  ServerClock& clock() { return clock_; }
+  Store& store() { return *store_; }
+  CredentialDirectory& credentials() { return credentials_; }
+
+  // Service by model name ("secretsmanager"), or nullptr.
+  Service* service(std::string_view name);
+  std::vector<std::string> service_names() const;
+  // The service's API model, loaded on first use (thread-safe).
+  const ServiceModel& model(std::string_view name);
+
+  // Answers one HTTP request (admin endpoints or an AWS API call). Never throws.
+  HttpResponse handle(const HttpRequest& request);
+
+  // Calls an operation as `caller`'s principal, exactly as an external request would be handled
+  // (validation, handler, IAM when enforced), without the wire format. Throws AwsError.
+  Json invoke(const RequestContext& caller, std::string_view service, std::string_view operation, const Json& input,
+              std::string_view region = {});
+
+  // Runs every service's time-driven work now.
+  void tick();
+  // Wipes all state (store, credentials, services).
+  void reset();
+
+  std::string version() const;
+
+ private:
+  struct Registered {
+    std::unique_ptr<Service> service;
+    std::unordered_map<std::string, Handler> handlers;
+  };
+  HttpResponse handle_admin(const HttpRequest& request);
+  HttpResponse handle_api(const HttpRequest& request);
+  Json call_handler(Registered& reg, RequestContext& ctx, const Json& input);
+  void resolve_caller(const HttpRequest& request, const std::optional<SigV4Info>& sig, RequestContext& ctx);
+
+  Options options_;
+  ServerClock clock_;
+  std::unique_ptr<Store> store_;
+  CredentialDirectory credentials_;
+  std::map<std::string, Registered, std::less<>> services_;
+  std::mutex models_mu_;
+  std::map<std::string, std::unique_ptr<ServiceModel>, std::less<>> models_;
+  TimePoint started_;
+};
+
+}  // namespace cloudbox

@@ -1,0 +1,256 @@
+// Output documents → responses, and errors → each protocol's envelope, by walking the output shape.
+#include "core/common/encoding.h"
+#include "core/protocol/protocol.h"
+#include "core/protocol/scalars.h"
+#include "core/protocol/xml_writer.h"
+
+namespace cloudbox::protocol {
+namespace {
+
+// ---- JSON ----
+
+Json to_json(const Shape& s, const Json& v, std::string_view ts_format) {
+  if (v.is_null()) return v;
+  switch (s.type) {
+    case ShapeType::Structure: {
+      if (!v.is_object() || s.document) return v;
+      Json out = Json::object();
+      for (const auto& m : s.members) {
+        if (!m.location.empty()) continue;  // headers, status codes: not in the body
+        auto it = v.find(m.name);
+        if (it == v.end() || it->is_null()) continue;
+        const std::string& key = m.location_name.empty() ? m.name : m.location_name;
+        out[key] = to_json(*m.shape, *it, m.timestamp_format.empty() ? m.shape->timestamp_format : m.timestamp_format);
+      }
+      return out;
+    }
+    case ShapeType::List: {
+      Json out = Json::array();
+      if (!v.is_array()) return out;
+      for (const auto& item : v) out.push_back(to_json(*s.list_member.shape, item, s.list_member.shape->timestamp_format));
+      return out;
+    }
+    case ShapeType::Map: {
+      Json out = Json::object();
+      if (!v.is_object()) return out;
+      for (auto it = v.begin(); it != v.end(); ++it)
+        out[it.key()] = to_json(*s.map_value.shape, it.value(), s.map_value.shape->timestamp_format);
+      return out;
+    }
+    case ShapeType::Timestamp:
+      return timestamp_to_json(v, ts_format.empty() ? "unixTimestamp" : ts_format);
+    case ShapeType::Blob:
+      return v.is_string() ? Json(base64_encode(v.get_ref<const std::string&>())) : v;
+    default:
+      return v;
+  }
+}
+
+std::string dump_json(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+// ---- XML (query and ec2) ----
+
+struct XmlOut {
+  XmlWriter w;
+  bool ec2;
+
+  std::string element_name(const MemberRef& m) const { return m.location_name.empty() ? m.name : m.location_name; }
+
+  void value(const Shape& s, const Json& v, const std::string& tag, std::string_view ts_format) {
+    switch (s.type) {
+      case ShapeType::Structure:
+        w.open(tag);
+        members(s, v);
+        w.close(tag);
+        return;
+      case ShapeType::List:
+        w.open(tag);
+        list_items(s, v);
+        w.close(tag);
+        return;
+      case ShapeType::Map:
+        w.open(tag);
+        map_entries(s, v);
+        w.close(tag);
+        return;
+      default:
+        w.element(tag, scalar_to_text(s, v, ts_format.empty() ? "iso8601" : ts_format));
+    }
+  }
+
+  void list_items(const Shape& s, const Json& v) {
+    if (!v.is_array()) return;
+    std::string item = s.list_member.location_name.empty() ? (ec2 ? "item" : "member") : s.list_member.location_name;
+    for (const auto& e : v) value(*s.list_member.shape, e, item, s.list_member.shape->timestamp_format);
+  }
+
+  void map_entries(const Shape& s, const Json& v, bool flattened = false, const std::string& flat_tag = "") {
+    if (!v.is_object()) return;
+    std::string k = s.map_key.location_name.empty() ? "key" : s.map_key.location_name;
+    std::string val = s.map_value.location_name.empty() ? "value" : s.map_value.location_name;
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      const std::string& entry = flattened ? flat_tag : std::string("entry");
+      w.open(entry);
+      w.element(k, it.key());
+      value(*s.map_value.shape, it.value(), val, s.map_value.shape->timestamp_format);
+      w.close(entry);
+    }
+  }
+
+  void members(const Shape& s, const Json& v) {
+    if (!v.is_object()) return;
+    for (const auto& m : s.members) {
+      auto it = v.find(m.name);
+      if (it == v.end() || it->is_null()) continue;
+      std::string tag = element_name(m);
+      bool flat = m.flattened || m.shape->flattened;
+      if (m.shape->type == ShapeType::List && flat) {
+        std::string item = m.shape->list_member.location_name.empty() ? tag : m.shape->list_member.location_name;
+        if (it->is_array())
+          for (const auto& e : *it) value(*m.shape->list_member.shape, e, item, m.shape->list_member.shape->timestamp_format);
+      } else if (m.shape->type == ShapeType::Map && flat) {
+        map_entries(*m.shape, *it, true, tag);
+      } else {
+        value(*m.shape, *it, tag, m.timestamp_format.empty() ? m.shape->timestamp_format : m.timestamp_format);
+      }
+    }
+  }
+};
+
+std::string xml_namespace(const ServiceModel& model) {
+  if (!model.xml_namespace.empty()) return model.xml_namespace;
+  if (model.protocol == "ec2") return "http://ec2.amazonaws.com/doc/" + model.api_version + "/";
+  return "https://" + model.endpoint_prefix + ".amazonaws.com/doc/" + model.api_version + "/";
+}
+
+}  // namespace
+
+HttpResponse serialize_output(const ServiceModel& model, const Operation& op, const Json& output,
+                              const std::string& request_id) {
+  HttpResponse r;
+  r.status = op.success_code;
+  if (model.protocol == "json") {
+    r.set_header("Content-Type", "application/x-amz-json-" + model.json_version);
+    r.set_header("x-amzn-RequestId", request_id);
+    r.body = op.output ? dump_json(to_json(*op.output, output, "")) : "{}";
+    return r;
+  }
+  if (model.protocol == "query" || model.protocol == "ec2") {
+    bool ec2 = model.protocol == "ec2";
+    XmlOut x{XmlWriter(), ec2};
+    x.w.declaration();
+    std::string root = op.name + "Response";
+    x.w.open(root, xml_namespace(model));
+    if (ec2) {
+      x.w.element("requestId", request_id);
+      if (op.output) x.members(*op.output, output);
+    } else {
+      if (op.output) {
+        std::string wrapper = op.result_wrapper.empty() ? op.name + "Result" : op.result_wrapper;
+        x.w.open(wrapper);
+        x.members(*op.output, output);
+        x.w.close(wrapper);
+      }
+      x.w.open("ResponseMetadata");
+      x.w.element("RequestId", request_id);
+      x.w.close("ResponseMetadata");
+    }
+    x.w.close(root);
+    r.set_header("Content-Type", "text/xml");
+    r.set_header("x-amzn-RequestId", request_id);
+    r.body = x.w.take();
+    return r;
+  }
+  // rest-json
+  r.set_header("x-amzn-RequestId", request_id);
+  if (!op.output) {
+    r.set_header("Content-Type", "application/json");
+    r.body = "{}";
+    return r;
+  }
+  const Shape& out = *op.output;
+  for (const auto& m : out.members) {
+    auto it = output.find(m.name);
+    if (it == output.end() || it->is_null()) continue;
+    std::string wire = m.location_name.empty() ? m.name : m.location_name;
+    if (m.location == "header")
+      r.set_header(wire, scalar_to_text(*m.shape, *it, m.timestamp_format.empty() ? "rfc822" : m.timestamp_format));
+    else if (m.location == "statusCode" && it->is_number())
+      r.status = it->get<int>();
+  }
+  if (!out.payload.empty()) {
+    const MemberRef* p = out.member(out.payload);
+    auto it = output.find(out.payload);
+    if (p && it != output.end()) {
+      if (p->shape->type == ShapeType::Structure) {
+        r.set_header("Content-Type", "application/json");
+        r.body = dump_json(to_json(*p->shape, *it, ""));
+      } else {
+        r.set_header("Content-Type", "application/octet-stream");
+        r.body = it->is_string() ? it->get<std::string>() : it->dump();
+      }
+    }
+    return r;
+  }
+  r.set_header("Content-Type", "application/json");
+  r.body = dump_json(to_json(out, output, ""));
+  return r;
+}
+
+WireError wire_error(const ServiceModel* model, std::string_view protocol, const AwsError& error) {
+  WireError w{error.code, error.http_status ? error.http_status : 400, error.sender_fault};
+  if (model) {
+    if (const Shape* s = model->error_shape(error.code)) {
+      bool query_like = protocol == "query" || protocol == "ec2";
+      w.code = query_like ? s->error_code : s->name;
+      if (!error.http_status) w.status = s->http_status;
+      w.sender_fault = s->sender_fault;
+    }
+  }
+  return w;
+}
+
+HttpResponse serialize_error(const ServiceModel* model, std::string_view protocol, const AwsError& error,
+                             const std::string& request_id) {
+  WireError w = wire_error(model, protocol, error);
+  HttpResponse r;
+  r.status = w.status;
+  r.set_header("x-amzn-RequestId", request_id);
+  if (protocol == "json" || protocol == "rest-json") {
+    r.set_header("Content-Type", protocol == "json" && model
+                                     ? "application/x-amz-json-" + model->json_version
+                                     : std::string("application/json"));
+    r.set_header("x-amzn-ErrorType", w.code);
+    Json body = {{"__type", w.code}, {"Message", error.what()}};
+    if (protocol == "rest-json") body = {{"Message", error.what()}};
+    r.body = dump_json(body);
+    return r;
+  }
+  XmlWriter x;
+  x.declaration();
+  if (protocol == "ec2") {
+    x.open("Response");
+    x.open("Errors");
+    x.open("Error");
+    x.element("Code", w.code);
+    x.element("Message", error.what());
+    x.close("Error");
+    x.close("Errors");
+    x.element("RequestID", request_id);
+    x.close("Response");
+  } else {
+    x.open("ErrorResponse", model ? xml_namespace(*model) : std::string());
+    x.open("Error");
+    x.element("Type", w.sender_fault ? "Sender" : "Receiver");
+    x.element("Code", w.code);
+    x.element("Message", error.what());
+    x.close("Error");
+    x.element("RequestId", request_id);
+    x.close("ErrorResponse");
+  }
+  r.set_header("Content-Type", "text/xml");
+  r.body = x.take();
+  return r;
+}
+
+}  // namespace cloudbox::protocol
