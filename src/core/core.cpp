@@ -162,7 +162,8 @@ HttpResponse Core::handle_admin(const HttpRequest& req) {
     for (auto& [name, reg] : services_) {
       Json s = {{"state", "running"}, {"operations", reg.handlers.size()}};
       std::lock_guard lock(reg.service->mutex());
-      for (auto& [k, v] : reg.service->health().items()) s[k] = v;
+      Json extra = reg.service->health();
+      for (auto& [k, v] : extra.items()) s[k] = v;
       services[name] = s;
     }
     auto uptime = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started_).count();
@@ -228,8 +229,9 @@ HttpResponse Core::handle_api(const HttpRequest& req) {
         service_name = sig->service;
       } else {
         for (const auto& n : names) {
-          const ServiceModel& m = this->model(n);
-          if (m.signing_name == sig->service || m.endpoint_prefix == sig->service) service_name = n;
+          const Json& md = embedded_model_metadata(n);
+          if (md.value("signingName", "") == sig->service || md.value("endpointPrefix", "") == sig->service)
+            service_name = n;
         }
       }
       if (service_name.empty())
@@ -239,12 +241,13 @@ HttpResponse Core::handle_api(const HttpRequest& req) {
     } else if (const std::string* target = req.header("x-amz-target")) {
       std::string prefix = target->substr(0, target->rfind('.'));
       for (const auto& n : names)
-        if (this->model(n).target_prefix == prefix) service_name = n;
+        if (embedded_model_metadata(n).value("targetPrefix", "") == prefix) service_name = n;
     } else if (auto a = params.find("Action"); a != params.end()) {
       auto v = params.find("Version");
       for (const auto& n : names) {
-        const ServiceModel& m = this->model(n);
-        if (m.operation(a->second) && (v == params.end() || v->second == m.api_version)) service_name = n;
+        const Json& md = embedded_model_metadata(n);
+        if ((v == params.end() || v->second == md.value("apiVersion", "")) && embedded_model_has_operation(n, a->second))
+          service_name = n;
       }
     }
     if (service_name.empty())

@@ -5,7 +5,7 @@ namespace cloudbox {
 bool ServerClock::set(TimePoint when) {
   auto current = now();
   if (when < current) return false;
-  offset_us_.fetch_add(std::chrono::duration_cast<std::chrono::microseconds>(when - current).count());
+  offset_us_.fetch_add(std::chrono::ceil<std::chrono::microseconds>(when - current).count());  // ceil: never land just short of `when`
   notify();
   return true;
 }

@@ -19,6 +19,38 @@ std::vector<std::string> embedded_model_names() {
   return out;
 }
 
+const Json& embedded_model_metadata(std::string_view name) {
+  static const std::map<std::string, Json, std::less<>> all = [] {
+    std::map<std::string, Json, std::less<>> out;
+    for (const auto& n : embedded_model_names()) {
+      std::string_view text = embedded_model(n);
+      size_t start = text.find("\"metadata\":{");
+      Json md = Json::object();
+      if (start != std::string_view::npos) {
+        start += std::string_view("\"metadata\":").size();
+        int depth = 0;
+        size_t end = start;
+        for (; end < text.size(); ++end) {
+          if (text[end] == '{') ++depth;
+          if (text[end] == '}' && --depth == 0) break;
+        }
+        md = Json::parse(text.substr(start, end - start + 1), nullptr, false);
+        if (md.is_discarded()) md = Json::object();
+      }
+      out.emplace(n, std::move(md));
+    }
+    return out;
+  }();
+  static const Json empty = Json::object();
+  auto it = all.find(name);
+  return it == all.end() ? empty : it->second;
+}
+
+bool embedded_model_has_operation(std::string_view name, std::string_view operation) {
+  std::string needle = "\"" + std::string(operation) + "\":{\"name\":\"" + std::string(operation) + "\"";
+  return embedded_model(name).find(needle) != std::string_view::npos;
+}
+
 namespace {
 
 ShapeType type_of(const std::string& t) {
@@ -47,10 +79,12 @@ const std::regex* Shape::pattern_regex() const {
 }
 
 std::unique_ptr<ServiceModel> ServiceModel::parse(std::string_view name, std::string_view text) {
-  Json doc = Json::parse(text);
+  // ordered_json keeps members in model order, which is the order AWS writes XML elements in.
+  using MJson = nlohmann::ordered_json;
+  MJson doc = MJson::parse(text);
   auto m = std::make_unique<ServiceModel>();
   m->name = std::string(name);
-  const Json& md = doc.at("metadata");
+  const MJson& md = doc.at("metadata");
   m->protocol = md.value("protocol", "");
   m->api_version = md.value("apiVersion", "");
   m->target_prefix = md.value("targetPrefix", "");
@@ -59,15 +93,15 @@ std::unique_ptr<ServiceModel> ServiceModel::parse(std::string_view name, std::st
   m->signing_name = md.value("signingName", m->endpoint_prefix);
   m->service_id = md.value("serviceId", "");
   m->xml_namespace = md.value("xmlNamespace", "");
-  if (doc.contains("paginators")) m->paginators = doc["paginators"];
+  if (doc.contains("paginators")) m->paginators = Json::parse(doc["paginators"].dump());
 
-  const Json& shapes = doc.at("shapes");
+  const MJson& shapes = doc.at("shapes");
   for (auto it = shapes.begin(); it != shapes.end(); ++it) {
     auto s = std::make_unique<Shape>();
     s->name = it.key();
     m->shapes_[it.key()] = std::move(s);
   }
-  auto ref = [&](const Json& j, const std::string& member_name) {
+  auto ref = [&](const MJson& j, const std::string& member_name) {
     MemberRef r;
     r.name = member_name;
     auto found = m->shapes_.find(j.at("shape").get<std::string>());
@@ -84,7 +118,7 @@ std::unique_ptr<ServiceModel> ServiceModel::parse(std::string_view name, std::st
     return r;
   };
   for (auto it = shapes.begin(); it != shapes.end(); ++it) {
-    const Json& j = it.value();
+    const MJson& j = it.value();
     Shape& s = *m->shapes_[it.key()];
     s.type = type_of(j.value("type", ""));
     if (j.contains("min")) s.min = j["min"].get<double>();
@@ -114,7 +148,7 @@ std::unique_ptr<ServiceModel> ServiceModel::parse(std::string_view name, std::st
       s.exception = true;
       s.error_code = s.name;
       if (j.contains("error")) {
-        const Json& e = j["error"];
+        const MJson& e = j["error"];
         s.error_code = e.value("code", s.name);
         s.http_status = e.value("httpStatusCode", 400);
         s.sender_fault = e.value("senderFault", true);
@@ -124,7 +158,7 @@ std::unique_ptr<ServiceModel> ServiceModel::parse(std::string_view name, std::st
     }
   }
   for (auto it = doc.at("operations").begin(); it != doc.at("operations").end(); ++it) {
-    const Json& j = it.value();
+    const MJson& j = it.value();
     Operation op;
     op.name = it.key();
     if (j.contains("http")) {

@@ -118,7 +118,10 @@ struct XmlOut {
 };
 
 std::string xml_namespace(const ServiceModel& model) {
-  if (!model.xml_namespace.empty()) return model.xml_namespace;
+  if (!model.xml_namespace.empty()) {
+    // Responses carry the namespace with a trailing slash (the EC2 model omits it).
+    return model.xml_namespace.back() == '/' ? model.xml_namespace : model.xml_namespace + "/";
+  }
   if (model.protocol == "ec2") return "http://ec2.amazonaws.com/doc/" + model.api_version + "/";
   return "https://" + model.endpoint_prefix + ".amazonaws.com/doc/" + model.api_version + "/";
 }
