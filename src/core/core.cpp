@@ -70,6 +70,7 @@ const ServiceModel& Core::model(std::string_view name) {
 
 void Core::tick() {
   TimePoint now = clock_.now();
+  credentials_.remove_expired_before(now - std::chrono::hours(24 * 7));
   for (auto& [name, reg] : services_) {
     std::lock_guard lock(reg.service->mutex());
     try {

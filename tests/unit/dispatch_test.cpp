@@ -149,3 +149,23 @@ TEST_F(DispatchTest, AccountFromTwelveDigitKey) {
 
 }  // namespace
 }  // namespace cloudbox
+
+namespace cloudbox {
+namespace {
+
+TEST(CredentialDirectoryTest, ExpiredCredentialsArePurgedAfterAWeek) {
+  Core core{Options{.ephemeral = true}};
+  Credential c;
+  c.access_key_id = "ASIATESTTESTTESTTEST";
+  c.account_id = "000000000000";
+  c.expiration = core.clock().now() + std::chrono::hours(1);
+  core.credentials().add(c);
+  core.tick();
+  EXPECT_TRUE(core.credentials().find(c.access_key_id));
+  core.clock().advance(std::chrono::hours(24 * 8));
+  core.tick();
+  EXPECT_FALSE(core.credentials().find(c.access_key_id));
+}
+
+}  // namespace
+}  // namespace cloudbox

@@ -59,6 +59,21 @@ std::optional<Credential> CredentialDirectory::find(const std::string& akid) con
   return it->second;
 }
 
+size_t CredentialDirectory::remove_expired_before(TimePoint cutoff) {
+  std::lock_guard lock(mu_);
+  Store::Batch batch;
+  for (auto it = keys_.begin(); it != keys_.end();) {
+    if (it->second.expiration && *it->second.expiration < cutoff) {
+      batch.erase(kNs, it->first);
+      it = keys_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  store_.commit(batch);
+  return batch.ops.size();
+}
+
 void CredentialDirectory::load() {
   std::lock_guard lock(mu_);
   for (auto& [key, value] : store_.load(kNs)) keys_[key] = from_json(value);

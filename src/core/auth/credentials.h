@@ -32,6 +32,9 @@ class CredentialDirectory {
   void remove(const std::string& access_key_id);
   void set_active(const std::string& access_key_id, bool active);
   std::optional<Credential> find(const std::string& access_key_id) const;
+  // Forgets temporary credentials that expired before `cutoff` (requests with them then get "invalid"
+  // rather than "expired", as on AWS once a token is long gone).
+  size_t remove_expired_before(TimePoint cutoff);
   void load();
   void reset();
   size_t size() const;
