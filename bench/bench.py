@@ -281,14 +281,17 @@ class Server:
 # wrk
 
 
+OPS = {1: "GetSecretValue", 2: "CreateSecret", 3: "ListSecrets", 4: "GetCallerIdentity"}
+
+
 def run_wrk(port: int, connections: int, duration: float, tag: str, nseed: int, quota_total: int = 0,
-            rawlog: str | None = None) -> dict:
+            rawlog: str | None = None, only: int = 0) -> dict:
     threads = min(connections, 2)
     quota = math.ceil(quota_total / threads) if quota_total else 0
     wall = duration if not quota else max(60, duration * 6)
     cmd = ["wrk", "-t%d" % threads, "-c%d" % connections, "-d%ds" % math.ceil(wall), "--latency",
            "--timeout", "10s", "-s", LUA, "http://127.0.0.1:%d/" % port, "--", tag, str(nseed), SEED_PREFIX,
-           str(quota)]
+           str(quota), str(only)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     errlines: list[str] = []
     done_threads = threading.Event()
@@ -306,7 +309,15 @@ def run_wrk(port: int, connections: int, duration: float, tag: str, nseed: int, 
     if quota:
         if not done_threads.wait(wall + 10):
             raise RuntimeError("wrk did not finish its quota of %d requests" % quota_total)
-        proc.send_signal(signal.SIGINT)  # wrk stops sleeping and reports the time it really ran
+        # SIGINT makes wrk stop sleeping and report the time it really ran. wrk ignores SIGINT until its
+        # threads are started, and a small quota can finish before that: repeat until it exits.
+        while True:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(0.05)
+                break
+            except subprocess.TimeoutExpired:
+                pass
     out, _ = proc.communicate(timeout=wall + 30)
     reader.join(5)
     if rawlog:
@@ -319,7 +330,7 @@ def run_wrk(port: int, connections: int, duration: float, tag: str, nseed: int, 
     r["connections"] = connections
     r["threads"] = threads
     r["rps"] = r["requests"] / (r["duration_us"] / 1e6)
-    r["non2xx_samples"] = [l.strip() for l in errlines if l.startswith("NON2XX")][:5]
+    r["non2xx_samples"] = [l.strip()[:300] for l in errlines if l.startswith(("NON2XX", "BADBODY"))][:5]
     r["quota"] = quota_total
     return r
 
@@ -328,7 +339,8 @@ def run_wrk(port: int, connections: int, duration: float, tag: str, nseed: int, 
 # One server
 
 
-def measure_server(srv: Server, args, conns: list[int], quotas: dict[int, int] | None, label: str) -> dict:
+def measure_server(srv: Server, args, conns: list[int], quotas: dict[int, int] | None, label: str,
+                   per_op: bool = False) -> dict:
     res: dict = {"server": srv.name, "label": label}
     if quotas is None:
         times = []
@@ -347,6 +359,15 @@ def measure_server(srv: Server, args, conns: list[int], quotas: dict[int, int] |
         pid = srv.proc.pid
         preseed(srv.port, args.seed)
         res["validation"] = validate(srv.port, args.seed)
+        # The same check on the bytes wrk sends: each request type alone, a few times, must answer 2xx
+        # with a correct body.
+        for op, opname in OPS.items():
+            r = run_wrk(srv.port, 1, 1, "%sv%d" % (label, op), args.seed, quota_total=8, only=op)
+            bad = r["non2xx"] + r["bad_body"] + sum(r["socket_errors"].values())
+            if bad or r["responses"] < 8:
+                raise Invalid("%s through wrk: %d of %d responses wrong: %s" % (
+                    opname, bad, r["responses"], r["non2xx_samples"]))
+            res["validation"][opname] += ", wrk ok"
         warmup(srv.port, args.warmup_rounds, args.seed)
         time.sleep(1.0)
         res["idle_rss_kb"] = status_kb(pid, "VmRSS")
@@ -363,8 +384,8 @@ def measure_server(srv: Server, args, conns: list[int], quotas: dict[int, int] |
             print("  %-8s c=%-3d %9.0f req/s  p50 %7.2f ms  p99 %7.2f ms  non-2xx %d  (%d requests in %.2f s)" % (
                 label, c, r["rps"], r["latency_us"]["p50"] / 1e3, r["latency_us"]["p99"] / 1e3, r["non2xx"],
                 r["requests"], r["duration_us"] / 1e6), flush=True)
-            if r["non2xx"]:
-                print("           non-2xx samples: %s" % r["non2xx_samples"], flush=True)
+            if r["non2xx"] or r["bad_body"]:
+                print("           WRONG ANSWERS: %s" % r["non2xx_samples"], flush=True)
         cpu1 = cpu_seconds(pid)
         time.sleep(1.0)
         res["rss_after_load_kb"] = status_kb(pid, "VmRSS")
@@ -372,6 +393,18 @@ def measure_server(srv: Server, args, conns: list[int], quotas: dict[int, int] |
         res["load_requests"] = total_req
         res["cpu_s_under_load"] = cpu1 - cpu0
         res["cpu_us_per_request"] = (cpu1 - cpu0) / total_req * 1e6 if total_req else None
+        if per_op and args.per_op > 0:
+            # Each request type alone, 1 connection, on the state the equal work left (the same on both
+            # servers). CreateSecret last, since it grows the state the others read.
+            res["per_op"] = {}
+            for op in (4, 1, 3, 2):
+                tag = "%sop%d%d" % (label, op, int(time.time() * 1000) % 100000)
+                r = run_wrk(srv.port, 1, args.per_op, tag, args.seed, only=op,
+                            rawlog=os.path.join(args.out, "wrk-%s-op-%s.txt" % (label, OPS[op])))
+                res["per_op"][OPS[op]] = r
+                print("  %-8s %-17s %9.0f req/s  p50 %7.2f ms  p99 %7.2f ms  non-2xx %d  bad body %d" % (
+                    label, OPS[op], r["rps"], r["latency_us"]["p50"] / 1e3, r["latency_us"]["p99"] / 1e3,
+                    r["non2xx"], r["bad_body"]), flush=True)
         # Still healthy afterwards: the mix answers correctly after the load.
         st, data = send(srv.port, sm_request("GetSecretValue", {"SecretId": SEED_PREFIX + "1"}))
         check_json(st, data, "GetSecretValue after load")
@@ -434,9 +467,17 @@ def build_rows(cb: dict, mo: dict, eq: dict | None, conns: list[int]):
     rows.append(("peak RSS (VmHWM), MB", pc, pm, ratio(pc, pm), ""))
     cc, cm = cb["cpu_us_per_request"], mo["cpu_us_per_request"]
     rows.append(("server CPU per request, us", cc, cm, ratio(cc, cm), ""))
-    nc = sum(r["non2xx"] + sum(r["socket_errors"].values()) for r in cb["runs"] + (eq["runs"] if eq else []))
-    nm = sum(r["non2xx"] + sum(r["socket_errors"].values()) for r in mo["runs"])
-    rows.append(("non-2xx responses + socket errors under load", nc, nm, None, "must be 0"))
+    if eq and "per_op" in eq and "per_op" in mo:
+        for op in OPS.values():
+            a, b = eq["per_op"][op]["rps"], mo["per_op"][op]["rps"]
+            rows.append(("requests/s, %s alone, 1 conn, after equal work" % op, a, b, ratio(a, b), ""))
+    def errs(res):
+        runs = res["runs"] + list(res.get("per_op", {}).values())
+        return sum(r["non2xx"] + r["bad_body"] + sum(r["socket_errors"].values()) for r in runs)
+    nc = errs(cb) + (errs(eq) if eq else 0)
+    nm = errs(mo)
+    rows.append(("wrong answers under load (non-2xx, bad body, socket errors)", nc, nm, None,
+                 "0: %s" % ("PASS" if nc == 0 and nm == 0 else "FAIL, numbers are suspect")))
     return rows
 
 
@@ -482,6 +523,8 @@ def main():
     ap.add_argument("--seed", type=int, default=20, help="secrets to preseed (GetSecretValue rotates over them)")
     ap.add_argument("--warmup-rounds", type=int, default=10, help="rounds of the 4-request mix before idle RSS")
     ap.add_argument("--no-equal-work", action="store_true", help="skip the cloudbox run with moto's request count")
+    ap.add_argument("--per-op", type=float, default=2.0,
+                    help="seconds per request type alone, after equal work (0 skips; needs the equal-work run)")
     ap.add_argument("--out", default=os.path.join(HERE, "results"))
     args = ap.parse_args()
     conns = [int(c) for c in args.connections.split(",") if c.strip()]
@@ -506,15 +549,18 @@ def main():
                          "mix": "GetSecretValue, CreateSecret (unique name), ListSecrets, GetCallerIdentity, 1:1:1:1",
                          "cloudbox_cmd": "%s serve --port P --ephemeral" % args.binary,
                          "moto_cmd": "%s -m moto.server -p P" % sys.executable}}
+    if meta["loadavg_before"][0] > 0.5 * (os.cpu_count() or 1):
+        print("bench: warning: load average %.2f on %d CPUs; other work on this machine will skew the numbers"
+              % (meta["loadavg_before"][0], os.cpu_count() or 1), flush=True)
     print("bench: cloudbox %s vs moto %s, %gs per connection count %s, mix of 4 requests" % (
         meta["versions"].get("cloudbox", "?"), meta["versions"].get("moto", "?"), args.duration, conns), flush=True)
     try:
-        mo = measure_server(moto, args, conns, None, "moto")
+        mo = measure_server(moto, args, conns, None, "moto", per_op=not args.no_equal_work)
         cb = measure_server(cloudbox, args, conns, None, "cloudbox")
         eq = None
         if not args.no_equal_work:
             quotas = {r["connections"]: r["requests"] for r in mo["runs"]}
-            eq = measure_server(cloudbox, args, conns, quotas, "cloudbox-eq")
+            eq = measure_server(cloudbox, args, conns, quotas, "cloudbox-eq", per_op=True)
     except Invalid as e:
         sys.exit("bench: a server answered the mix wrongly, so nothing was measured: %s" % e)
     finally:

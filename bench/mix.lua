@@ -14,7 +14,9 @@
 --   seed_prefix
 --   quota     0 = run for wrk's -d duration; N > 0 = this thread stops after N responses and
 --             writes "QUOTA-DONE" to stderr (the driver then ends wrk with SIGINT)
+--   only      optional: one of 1..4 to send only that request of the rotation (per-operation runs)
 --
+-- When one request type runs alone, also checks each 2xx body for a marker of a correct answer.
 -- Counts non-2xx responses per status (wrk itself counts only >= 400) and prints one JSON line
 -- prefixed "BENCH-JSON " from done() for the driver to parse.
 
@@ -35,14 +37,17 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
-local run_tag, nseeded, seed_prefix, quota
-local id, seq, responses, non2xx, bystatus, stopped
+local run_tag, nseeded, seed_prefix, quota, only
+local id, seq, stopped
+-- Globals, not locals: done() reads them from each thread with thread:get().
+responses, non2xx, bystatus, badbody = 0, 0, {}, 0
 
 function init(args)
   run_tag = args[1] or "r"
   nseeded = tonumber(args[2] or "1")
   seed_prefix = args[3] or "bench-seed-"
   quota = tonumber(args[4] or "0")
+  only = tonumber(args[5] or "0")
   id = wrk.thread:get("id") or 0
   seq = 0
   responses = 0
@@ -60,16 +65,23 @@ local function sm(target, body)
   }, body)
 end
 
-local STS_REQ = wrk.format("POST", "/", {
-  ["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8",
-  ["X-Amz-Date"] = DATE,
-  ["Authorization"] = STS_AUTH,
-}, "Action=GetCallerIdentity&Version=2011-06-15")
-local LIST_REQ = nil
+-- Built on first use, not at load time: wrk sets wrk.host (hence the Host header) only after loading.
+local STS_REQ, LIST_REQ = nil, nil
+local function sts()
+  return wrk.format("POST", "/", {
+    ["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8",
+    ["X-Amz-Date"] = DATE,
+    ["Authorization"] = STS_AUTH,
+  }, "Action=GetCallerIdentity&Version=2011-06-15")
+end
+
+-- What a correct 200 body of each request contains; checked when one request type runs alone.
+local MARK = { [1] = '"SecretString"', [2] = '"ARN"', [3] = '"SecretList"', [4] = "<Account>" }
 
 function request()
   seq = seq + 1
   local k = seq % 4
+  if only > 0 then k = only % 4 end
   if k == 1 then
     local n = math.floor(seq / 4) % nseeded
     return sm("GetSecretValue", '{"SecretId":"' .. seed_prefix .. n .. '"}')
@@ -80,12 +92,19 @@ function request()
     if not LIST_REQ then LIST_REQ = sm("ListSecrets", "{}") end
     return LIST_REQ
   else
+    if not STS_REQ then STS_REQ = sts() end
     return STS_REQ
   end
 end
 
 function response(status, headers, body)
   responses = responses + 1
+  if only > 0 and status >= 200 and status <= 299 and not string.find(body or "", MARK[only], 1, true) then
+    badbody = badbody + 1
+    if badbody <= 3 then
+      io.stderr:write("BADBODY " .. status .. " " .. string.sub(body or "", 1, 300):gsub("\n", " ") .. "\n")
+    end
+  end
   if status < 200 or status > 299 then
     non2xx = non2xx + 1
     local key = tostring(status)
@@ -103,11 +122,12 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  local total_resp, total_non2xx = 0, 0
+  local total_resp, total_non2xx, total_bad = 0, 0, 0
   local statuses = {}
   for _, t in ipairs(threads) do
     total_resp = total_resp + (t:get("responses") or 0)
     total_non2xx = total_non2xx + (t:get("non2xx") or 0)
+    total_bad = total_bad + (t:get("badbody") or 0)
     local bs = t:get("bystatus") or {}
     for k, v in pairs(bs) do statuses[k] = (statuses[k] or 0) + v end
   end
@@ -115,10 +135,10 @@ function done(summary, latency, requests)
   for k, v in pairs(statuses) do table.insert(parts, '"' .. k .. '":' .. v) end
   local e = summary.errors
   io.write(string.format(
-    'BENCH-JSON {"requests":%d,"duration_us":%d,"bytes":%d,"responses":%d,"non2xx":%d,' ..
+    'BENCH-JSON {"requests":%d,"duration_us":%d,"bytes":%d,"responses":%d,"non2xx":%d,"bad_body":%d,' ..
     '"by_status":{%s},"socket_errors":{"connect":%d,"read":%d,"write":%d,"timeout":%d},' ..
     '"latency_us":{"min":%d,"mean":%.1f,"max":%d,"p50":%d,"p90":%d,"p99":%d,"p999":%d}}\n',
-    summary.requests, summary.duration, summary.bytes, total_resp, total_non2xx,
+    summary.requests, summary.duration, summary.bytes, total_resp, total_non2xx, total_bad,
     table.concat(parts, ","), e.connect, e.read, e.write, e.timeout,
     latency.min, latency.mean, latency.max,
     latency:percentile(50), latency:percentile(90), latency:percentile(99), latency:percentile(99.9)))
