@@ -18,18 +18,21 @@ bench/run.sh; it needs the Python that has moto (the pyenv python3 on these mach
 from __future__ import annotations
 
 import argparse
+import atexit
 import datetime
 import http.client
 import json
 import math
 import os
 import platform
+import re
 import shutil
 import signal
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -414,7 +417,23 @@ def measure_server(srv: Server, args, conns: list[int], quotas: dict[int, int] |
             raise RuntimeError("%s died under load" % srv.name)
     finally:
         srv.stop()
+    res["log_errors"] = log_errors(os.path.join(args.out, "%s-%s.log" % (srv.name, label)))
     return res
+
+
+def log_errors(path: str) -> dict:
+    """Exception lines in a server's log (moto logs a Python traceback for each of its 500s)."""
+    out: dict[str, int] = {}
+    try:
+        with open(path, errors="replace") as f:
+            for line in f:
+                m = re.match(r"^([A-Za-z_.]*(?:Error|Exception)): (.{0,80})", line)
+                if m:
+                    key = "%s: %s" % (m.group(1), m.group(2).strip())
+                    out[key] = out.get(key, 0) + 1
+    except OSError:
+        pass
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -476,8 +495,11 @@ def build_rows(cb: dict, mo: dict, eq: dict | None, conns: list[int]):
         return sum(r["non2xx"] + r["bad_body"] + sum(r["socket_errors"].values()) for r in runs)
     nc = errs(cb) + (errs(eq) if eq else 0)
     nm = errs(mo)
-    rows.append(("wrong answers under load (non-2xx, bad body, socket errors)", nc, nm, None,
-                 "0: %s" % ("PASS" if nc == 0 and nm == 0 else "FAIL, numbers are suspect")))
+    verdict = "0: %s" % ("PASS" if nc == 0 else "FAIL for cloudbox")
+    if nm:
+        verdict += "; moto's: %s" % (", ".join("%dx %s" % (n, e) for e, n in mo.get("log_errors", {}).items())
+                                     or "see its log")
+    rows.append(("wrong answers under load (non-2xx, bad body, socket errors)", nc, nm, None, verdict))
     return rows
 
 
@@ -489,6 +511,21 @@ def render_table(rows) -> str:
     out = [line(head), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
     out += [line(b) for b in body]
     return "\n".join(out)
+
+
+def runs_table(*results) -> str:
+    lines = ["| server | run | conn | requests | seconds | req/s | p50 ms | p90 ms | p99 ms | max ms | non-2xx |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for res in results:
+        if not res:
+            continue
+        runs = [("mix", r) for r in res["runs"]] + list(res.get("per_op", {}).items())
+        for name, r in runs:
+            l = r["latency_us"]
+            lines.append("| %s | %s | %d | %d | %.2f | %.0f | %.2f | %.2f | %.2f | %.2f | %d |" % (
+                res["label"], name, r["connections"], r["requests"], r["duration_us"] / 1e6, r["rps"],
+                l["p50"] / 1e3, l["p90"] / 1e3, l["p99"] / 1e3, l["max"] / 1e3, r["non2xx"] + r["bad_body"]))
+    return "\n".join(lines)
 
 
 def versions(binary: str) -> dict:
@@ -503,7 +540,7 @@ def versions(binary: str) -> dict:
     except Exception:
         pass
     try:
-        v["wrk"] = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.splitlines()[0].strip()
+        v["wrk"] = " ".join(subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split()[:2])
     except Exception:
         pass
     try:
@@ -539,11 +576,18 @@ def main():
     except ImportError:
         sys.exit("bench: %s has no moto; run with the Python that has it (pip install 'moto[server]')" % sys.executable)
 
-    cloudbox = Server("cloudbox", lambda p: [args.binary, "serve", "--port", str(p), "--ephemeral"], args.out)
+    # Run a private copy: a rebuild during the run (others share this tree) must not swap the binary
+    # between the start-up, load and equal-work phases.
+    bindir = tempfile.mkdtemp(prefix="cloudbox-bench-")
+    atexit.register(shutil.rmtree, bindir, True)
+    binary = os.path.join(bindir, "cloudbox")
+    shutil.copy2(args.binary, binary)
+    cloudbox = Server("cloudbox", lambda p: [binary, "serve", "--port", str(p), "--ephemeral"], args.out)
     moto = Server("moto", lambda p: [sys.executable, "-m", "moto.server", "-p", str(p)], args.out)
     started = datetime.datetime.now(datetime.timezone.utc)
     meta = {"started": started.isoformat(timespec="seconds"), "host": platform.node(), "cpus": os.cpu_count(),
-            "loadavg_before": os.getloadavg(), "versions": versions(args.binary),
+            "loadavg_before": os.getloadavg(), "versions": versions(binary),
+            "binary": {"path": args.binary, "built": datetime.datetime.fromtimestamp(os.path.getmtime(args.binary)).isoformat(timespec="seconds")},
             "settings": {"duration_s": args.duration, "connections": conns, "starts": args.starts,
                          "preseeded_secrets": args.seed, "warmup_requests": args.warmup_rounds * 4,
                          "mix": "GetSecretValue, CreateSecret (unique name), ListSecrets, GetCallerIdentity, 1:1:1:1",
@@ -577,16 +621,20 @@ def main():
         json.dump(result, f, indent=2)
     v = meta["versions"]
     md = ["# cloudbox vs moto", "",
-          "%s on %s (%d CPUs, load average before %.2f), cloudbox `%s`, moto %s, %s, git %s." % (
-              meta["started"], meta["host"], meta["cpus"], meta["loadavg_before"][0], v.get("cloudbox", "?"),
-              v.get("moto", "?"), v.get("wrk", "wrk"), v.get("git", "?")),
+          "%s on %s (%d CPUs, load average %.2f before, %.2f after), cloudbox `%s` (built %s), moto %s, "
+          "%s, git %s." % (
+              meta["started"], meta["host"], meta["cpus"], meta["loadavg_before"][0], meta["loadavg_after"][0],
+              v.get("cloudbox", "?"), meta["binary"]["built"], v.get("moto", "?"), v.get("wrk", "wrk"),
+              v.get("git", "?")),
           "",
           "Mix: %s; %g s per connection count; %d secrets preseeded. Ratios are cloudbox / moto: above 1 is "
           "better for requests/s, below 1 is better for time and memory." % (
               meta["settings"]["mix"], args.duration, args.seed),
           "", table, "",
           "Equal work: a fresh cloudbox served exactly as many requests as moto did at each connection count, "
-          "so both hold the same number of secrets afterwards. Total run time %.0f s." % meta["elapsed_s"], ""]
+          "so both hold the same number of secrets afterwards; the per-request-type rows ran on that state. "
+          "Total run time %.0f s." % meta["elapsed_s"], "",
+          "## Every run", "", runs_table(mo, cb, eq), ""]
     with open(os.path.join(args.out, "latest.md"), "w") as f:
         f.write("\n".join(md))
     print()
