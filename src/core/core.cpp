@@ -320,7 +320,7 @@ void Core::resolve_caller(const HttpRequest& req, const std::optional<SigV4Info>
       if (!cred->active) throw invalid();
       if (cred->expiration && *cred->expiration <= ctx.now)
         throw json ? AwsError("ExpiredTokenException", "The security token included in the request is expired", 400)
-                   : AwsError("ExpiredToken", "The security token included in the request is expired", 400);
+                   : AwsError("ExpiredToken", "The security token included in the request is expired", 403);
       if (!cred->session_token.empty() && sig->security_token != cred->session_token) throw invalid();
       if (options_.enforce_iam && !verify_sigv4(req, *sig, cred->secret_access_key)) throw bad_signature();
       ctx.account_id = cred->account_id;

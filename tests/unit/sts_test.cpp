@@ -430,7 +430,7 @@ TEST_F(StsTest, IssuedCredentialsWorkOverHttpAndExpireOnTheServerClock) {
 
   core.clock().advance(std::chrono::seconds(901));
   HttpResponse expired = http_call("GetCallerIdentity", akid, token);
-  EXPECT_EQ(expired.status, 400) << expired.body;
+  EXPECT_EQ(expired.status, 403) << expired.body;
   EXPECT_NE(expired.body.find("<Code>ExpiredToken</Code>"), std::string::npos) << expired.body;
 }
 
