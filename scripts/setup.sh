@@ -14,7 +14,7 @@ APT_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql postgresql-client
   awscli python3 python3-boto3 python3-pytest python3-psutil
-  nodejs npm uuid-runtime curl procps
+  nodejs npm uuid-runtime curl procps wrk
 )
 
 missing=()

@@ -299,3 +299,29 @@ TEST(Errors, EnvelopesPerProtocol) {
 
 }  // namespace
 }  // namespace cloudbox
+
+namespace cloudbox {
+namespace {
+
+TEST(JsonProtocol, OutputEscapesStringsAndReplacesInvalidUtf8) {
+  const auto& m = ServiceModel::parse("secretsmanager", embedded_model("secretsmanager"));
+  Json out = {{"Name", "q\"b\\s\n\x01 \xc3\xa9 \xff"}, {"VersionStages", {"AWSCURRENT"}}};
+  HttpResponse r = protocol::serialize_output(*m, *m->operation("GetSecretValue"), out, "rid");
+  EXPECT_EQ(r.body, "{\"Name\":\"q\\\"b\\\\s\\n\\u0001 \xc3\xa9 \xef\xbf\xbd\",\"VersionStages\":[\"AWSCURRENT\"]}");
+  Json parsed = Json::parse(r.body);
+  EXPECT_EQ(parsed["Name"], "q\"b\\s\n\x01 \xc3\xa9 \xef\xbf\xbd");
+}
+
+TEST(JsonProtocol, OutputMapsAndNumbers) {
+  const auto& m = ServiceModel::parse("secretsmanager", embedded_model("secretsmanager"));
+  Json out = {{"Name", "n"}, {"VersionIdsToStages", {{"v1", {"AWSCURRENT"}}, {"v2", Json::array()}}},
+              {"CreatedDate", 1700000000.25}};
+  HttpResponse r = protocol::serialize_output(*m, *m->operation("DescribeSecret"), out, "rid");
+  Json parsed = Json::parse(r.body);
+  EXPECT_EQ(parsed["VersionIdsToStages"]["v1"][0], "AWSCURRENT");
+  EXPECT_TRUE(parsed["VersionIdsToStages"]["v2"].empty());
+  EXPECT_DOUBLE_EQ(parsed["CreatedDate"].get<double>(), 1700000000.25);
+}
+
+}  // namespace
+}  // namespace cloudbox

@@ -1,6 +1,9 @@
 #include "core/common/ids.h"
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
+
+#include <cstring>
 
 #include <cctype>
 #include <stdexcept>
@@ -10,16 +13,40 @@ namespace {
 constexpr char kBase32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 }
 
+namespace {
+// Small draws come from a per-thread buffer of CSPRNG output, refilled 4 KiB at a time: one OpenSSL call
+// (and its lock) per 4 KiB instead of one per identifier character. Bytes are handed out once and wiped.
+struct RandomPool {
+  unsigned char buf[4096];
+  size_t pos = sizeof buf;
+  ~RandomPool() { OPENSSL_cleanse(buf, sizeof buf); }
+};
+thread_local RandomPool t_pool;
+
+void fill_random(void* out, size_t n) {
+  if (n > 256) {
+    if (RAND_bytes(static_cast<unsigned char*>(out), int(n)) != 1) throw std::runtime_error("RAND_bytes failed");
+    return;
+  }
+  if (t_pool.pos + n > sizeof t_pool.buf) {
+    if (RAND_bytes(t_pool.buf, sizeof t_pool.buf) != 1) throw std::runtime_error("RAND_bytes failed");
+    t_pool.pos = 0;
+  }
+  std::memcpy(out, t_pool.buf + t_pool.pos, n);
+  OPENSSL_cleanse(t_pool.buf + t_pool.pos, n);
+  t_pool.pos += n;
+}
+}  // namespace
+
 std::string random_bytes(size_t n) {
   std::string out(n, '\0');
-  if (n && RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), int(n)) != 1)
-    throw std::runtime_error("RAND_bytes failed");
+  if (n) fill_random(out.data(), n);
   return out;
 }
 
 uint64_t random_u64() {
   uint64_t v;
-  RAND_bytes(reinterpret_cast<unsigned char*>(&v), sizeof v);
+  fill_random(&v, sizeof v);
   return v;
 }
 

@@ -1,4 +1,6 @@
 // Output documents → responses, and errors → each protocol's envelope, by walking the output shape.
+#include <charconv>
+
 #include "core/common/encoding.h"
 #include "core/protocol/protocol.h"
 #include "core/protocol/scalars.h"
@@ -8,42 +10,141 @@ namespace cloudbox::protocol {
 namespace {
 
 // ---- JSON ----
+// Written straight to text while walking the output shape: no intermediate tree, no copies.
 
-Json to_json(const Shape& s, const Json& v, std::string_view ts_format) {
-  if (v.is_null()) return v;
+void append_escaped(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      // Copy a valid UTF-8 sequence as is; replace invalid bytes with U+FFFD.
+      size_t len = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+      bool ok = len && i + len <= s.size();
+      for (size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
+      if (ok) {
+        out.append(s.substr(i, len));
+        i += len;
+      } else {
+        out += "\xEF\xBF\xBD";
+        ++i;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 15];
+        } else {
+          out += char(c);
+        }
+    }
+    ++i;
+  }
+  out += '"';
+}
+
+void append_number(std::string& out, const Json& v) {
+  if (v.is_number_integer()) {
+    out += v.is_number_unsigned() ? std::to_string(v.get<unsigned long long>()) : std::to_string(v.get<long long>());
+  } else {
+    char buf[32];
+    auto res = std::to_chars(buf, buf + sizeof buf, v.get<double>());
+    out.append(buf, res.ptr);
+  }
+}
+
+void write_json(std::string& out, const Shape& s, const Json& v, std::string_view ts_format) {
   switch (s.type) {
     case ShapeType::Structure: {
-      if (!v.is_object() || s.document) return v;
-      Json out = Json::object();
+      if (!v.is_object() || s.document) break;
+      out += '{';
+      bool first = true;
       for (const auto& m : s.members) {
         if (!m.location.empty()) continue;  // headers, status codes: not in the body
         auto it = v.find(m.name);
         if (it == v.end() || it->is_null()) continue;
-        const std::string& key = m.location_name.empty() ? m.name : m.location_name;
-        out[key] = to_json(*m.shape, *it, m.timestamp_format.empty() ? m.shape->timestamp_format : m.timestamp_format);
+        if (!first) out += ',';
+        first = false;
+        append_escaped(out, m.location_name.empty() ? m.name : m.location_name);
+        out += ':';
+        write_json(out, *m.shape, *it, m.timestamp_format.empty() ? m.shape->timestamp_format : m.timestamp_format);
       }
-      return out;
+      out += '}';
+      return;
     }
     case ShapeType::List: {
-      Json out = Json::array();
-      if (!v.is_array()) return out;
-      for (const auto& item : v) out.push_back(to_json(*s.list_member.shape, item, s.list_member.shape->timestamp_format));
-      return out;
+      out += '[';
+      if (v.is_array()) {
+        bool first = true;
+        for (const auto& item : v) {
+          if (!first) out += ',';
+          first = false;
+          write_json(out, *s.list_member.shape, item, s.list_member.shape->timestamp_format);
+        }
+      }
+      out += ']';
+      return;
     }
     case ShapeType::Map: {
-      Json out = Json::object();
-      if (!v.is_object()) return out;
-      for (auto it = v.begin(); it != v.end(); ++it)
-        out[it.key()] = to_json(*s.map_value.shape, it.value(), s.map_value.shape->timestamp_format);
-      return out;
+      out += '{';
+      if (v.is_object()) {
+        bool first = true;
+        for (auto it = v.begin(); it != v.end(); ++it) {
+          if (!first) out += ',';
+          first = false;
+          append_escaped(out, it.key());
+          out += ':';
+          write_json(out, *s.map_value.shape, it.value(), s.map_value.shape->timestamp_format);
+        }
+      }
+      out += '}';
+      return;
     }
-    case ShapeType::Timestamp:
-      return timestamp_to_json(v, ts_format.empty() ? "unixTimestamp" : ts_format);
+    case ShapeType::Timestamp: {
+      Json t = timestamp_to_json(v, ts_format.empty() ? "unixTimestamp" : ts_format);
+      if (t.is_string()) append_escaped(out, t.get_ref<const std::string&>());
+      else if (t.is_number()) append_number(out, t);
+      else break;
+      return;
+    }
     case ShapeType::Blob:
-      return v.is_string() ? Json(base64_encode(v.get_ref<const std::string&>())) : v;
+      if (!v.is_string()) break;
+      append_escaped(out, base64_encode(v.get_ref<const std::string&>()));
+      return;
     default:
-      return v;
+      if (v.is_string()) {
+        append_escaped(out, v.get_ref<const std::string&>());
+        return;
+      }
+      if (v.is_number()) {
+        append_number(out, v);
+        return;
+      }
+      if (v.is_boolean()) {
+        out += v.get<bool>() ? "true" : "false";
+        return;
+      }
   }
+  // A value that does not fit its shape (or a document): written as it is.
+  out += v.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+std::string shape_json(const Shape& s, const Json& v) {
+  std::string out;
+  out.reserve(256);
+  write_json(out, s, v, "");
+  return out;
 }
 
 std::string dump_json(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
@@ -135,7 +236,7 @@ HttpResponse serialize_output(const ServiceModel& model, const Operation& op, co
   if (model.protocol == "json") {
     r.set_header("Content-Type", "application/x-amz-json-" + model.json_version);
     r.set_header("x-amzn-RequestId", request_id);
-    r.body = op.output ? dump_json(to_json(*op.output, output, "")) : "{}";
+    r.body = op.output ? shape_json(*op.output, output) : "{}";
     return r;
   }
   if (model.protocol == "query" || model.protocol == "ec2") {
@@ -187,7 +288,7 @@ HttpResponse serialize_output(const ServiceModel& model, const Operation& op, co
     if (p && it != output.end()) {
       if (p->shape->type == ShapeType::Structure) {
         r.set_header("Content-Type", "application/json");
-        r.body = dump_json(to_json(*p->shape, *it, ""));
+        r.body = shape_json(*p->shape, *it);
       } else {
         r.set_header("Content-Type", "application/octet-stream");
         r.body = it->is_string() ? it->get<std::string>() : it->dump();
@@ -196,7 +297,7 @@ HttpResponse serialize_output(const ServiceModel& model, const Operation& op, co
     return r;
   }
   r.set_header("Content-Type", "application/json");
-  r.body = dump_json(to_json(out, output, ""));
+  r.body = shape_json(out, output);
   return r;
 }
 
