@@ -125,6 +125,24 @@ TEST_F(SecretsManagerTest, C16_OnTheWireBothErrorsAreHttp400) {
   EXPECT_NE(b.body.find("ResourceExistsException"), std::string::npos) << b.body;
 }
 
+TEST_F(SecretsManagerTest, WireCarriesBinaryAsBase64AndDatesAsEpochSeconds) {
+  HttpResponse created = http("CreateSecret", {{"Name", "wire"}, {"SecretBinary", "AAH/"}, {"ClientRequestToken", "12345678-1234-4234-8234-123456789012"}});
+  ASSERT_EQ(created.status, 200) << created.body;
+  EXPECT_EQ(Json::parse(created.body)["VersionId"], "12345678-1234-4234-8234-123456789012");
+  HttpResponse got = http("GetSecretValue", {{"SecretId", "wire"}});
+  ASSERT_EQ(got.status, 200) << got.body;
+  Json body = Json::parse(got.body);
+  EXPECT_EQ(body["SecretBinary"], "AAH/");
+  EXPECT_TRUE(body["CreatedDate"].is_number());
+  EXPECT_EQ(body["VersionStages"], Json({"AWSCURRENT"}));
+  HttpResponse bad = http("DescribeSecret", {{"SecretId", "bad name"}});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("ValidationException"), std::string::npos) << bad.body;
+  HttpResponse missing = http("DescribeSecret", {{"SecretId", "missing"}});
+  EXPECT_EQ(missing.status, 400);
+  EXPECT_NE(missing.body.find("ResourceNotFoundException"), std::string::npos) << missing.body;
+}
+
 TEST_F(SecretsManagerTest, C17_OperationsOnSecretMarkedForDeletion) {
   call("CreateSecret", {{"Name", "test/secret-name"}, {"SecretString", "secret-value"}});
   call("DeleteSecret", {{"SecretId", "test/secret-name"}});
@@ -599,6 +617,18 @@ TEST_F(SecretsManagerTest, ListSecretsFilters) {
   EXPECT_AWS_ERROR(fails("ListSecrets", {{"Filters", {{{"Key", "colour"}, {"Values", {"x"}}}}}}), "ValidationException");
 }
 
+// Services that manage secrets (RDS master passwords) mark them with OwningService through an internal call;
+// an external request can't set it.
+TEST_F(SecretsManagerTest, OwningServiceFromInternalCallers) {
+  call("CreateSecret", {{"Name", "rds!db-1234"}, {"SecretString", "{}"}, {"OwningService", "rds"}});
+  EXPECT_EQ(describe("rds!db-1234")["OwningService"], "rds");
+  Json listed = call("ListSecrets", {{"Filters", {{{"Key", "owning-service"}, {"Values", {"rds"}}}}}});
+  ASSERT_EQ(listed["SecretList"].size(), 1u);
+  EXPECT_EQ(listed["SecretList"][0]["Name"], "rds!db-1234");
+  ASSERT_EQ(http("CreateSecret", {{"Name", "mine"}, {"SecretString", "x"}, {"OwningService", "rds"}}).status, 200);
+  EXPECT_FALSE(describe("mine").contains("OwningService"));
+}
+
 TEST_F(SecretsManagerTest, ListSecretsSortsPagesAndHidesDeleted) {
   for (int i = 0; i < 5; ++i) {
     create("s" + std::to_string(i));
@@ -872,6 +902,16 @@ TEST_F(SecretsManagerTest, RotationNeedsLambdaWhichCloudboxDoesNotRun) {
   EXPECT_EQ(cancel["Name"], "rotate");
   EXPECT_FALSE(cancel.contains("VersionId"));
   EXPECT_AWS_ERROR(fails("CancelRotateSecret", {{"SecretId", "nope"}}), "ResourceNotFoundException");
+}
+
+TEST_F(SecretsManagerTest, CancelRotateSecretReportsTheUnfinishedPendingVersion) {
+  create("cancel", "v1");
+  std::string pending = call("PutSecretValue", {{"SecretId", "cancel"}, {"SecretString", "v2"}, {"VersionStages", {"AWSPENDING"}}})["VersionId"];
+  Json out = call("CancelRotateSecret", {{"SecretId", "cancel"}});
+  EXPECT_EQ(out["VersionId"], pending);
+  call("DeleteSecret", {{"SecretId", "cancel"}});
+  EXPECT_AWS_ERROR(fails("CancelRotateSecret", {{"SecretId", "cancel"}}), "InvalidRequestException");
+  EXPECT_AWS_ERROR(fails("RotateSecret", {{"SecretId", "cancel"}}), "InvalidRequestException");
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -231,11 +231,10 @@ Json SecretsManagerService::list_secrets(RequestContext& ctx, const Json& in) {
   Json filters = in.contains("Filters") ? in["Filters"] : Json::array();
 
   std::vector<std::pair<std::string, const Secret*>> listed;
-  for (const auto& [key, s] : secrets_) {
-    if (s.account != ctx.account_id || s.region != ctx.region) continue;
-    if (s.scheduled_for_deletion() && !include_deleted) continue;
-    if (!matches_filters(s, filters)) continue;
-    listed.emplace_back(sort_key(s, sort_by, descending), &s);
+  for (const Secret* s : in_scope(ctx.account_id, ctx.region)) {
+    if (s->scheduled_for_deletion() && !include_deleted) continue;
+    if (!matches_filters(*s, filters)) continue;
+    listed.emplace_back(sort_key(*s, sort_by, descending), s);
   }
   std::sort(listed.begin(), listed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
 

@@ -6,6 +6,7 @@
 
 #include "core/common/arn.h"
 #include "core/common/encoding.h"
+#include "core/common/log.h"
 #include "core/core.h"
 
 namespace cloudbox::secretsmanager {
@@ -211,9 +212,14 @@ void SecretsManagerService::load() {
   scheduled_.clear();
   next_seq_ = 1;
   for (auto& [key, record] : core_.store().load(kNamespace)) {
-    Secret s = from_record(record);
-    next_seq_ = std::max(next_seq_, s.seq + 1);
-    put_memory(std::move(s));
+    try {
+      Secret s = from_record(record);
+      next_seq_ = std::max(next_seq_, s.seq + 1);
+      put_memory(std::move(s));
+    } catch (const std::exception& e) {
+      // One unreadable record must not keep the server from starting; say which (never its contents).
+      log::error("secretsmanager: skipping unreadable record " + key + ": " + e.what());
+    }
   }
 }
 
@@ -327,6 +333,15 @@ void SecretsManagerService::purge_expired(TimePoint now) {
 Secret* SecretsManagerService::find(const std::string& account, const std::string& region, const std::string& name) {
   auto it = secrets_.find(key_of(account, region, name));
   return it == secrets_.end() ? nullptr : &it->second;
+}
+
+std::vector<Secret*> SecretsManagerService::in_scope(const std::string& account, const std::string& region) {
+  std::string prefix = account + "|" + region + "|";
+  std::vector<Secret*> out;
+  for (auto it = secrets_.lower_bound(prefix); it != secrets_.end() && it->first.compare(0, prefix.size(), prefix) == 0;
+       ++it)
+    out.push_back(&it->second);
+  return out;
 }
 
 Secret& SecretsManagerService::resolve(const RequestContext& ctx, const std::string& secret_id) {

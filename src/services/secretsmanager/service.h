@@ -64,6 +64,8 @@ class SecretsManagerService : public Service {
   // ValidationException for a malformed name and ResourceNotFoundException when there is no such secret.
   Secret& resolve(const RequestContext& ctx, const std::string& secret_id);
   Secret* find(const std::string& account, const std::string& region, const std::string& name);
+  // Every secret of one account and region (including those scheduled for deletion), in key order.
+  std::vector<Secret*> in_scope(const std::string& account, const std::string& region);
   // Throws InvalidRequestException when the secret is scheduled for deletion.
   static void require_live(const Secret& s);
   // Throws InvalidRequestException when the secret is a replica (replicas are read-only).

@@ -1,4 +1,6 @@
 // Reading and writing secret values: GetSecretValue, BatchGetSecretValue, PutSecretValue.
+#include <algorithm>
+
 #include "core/common/pagination.h"
 #include "services/secretsmanager/filters.h"
 #include "services/secretsmanager/service.h"
@@ -92,10 +94,8 @@ Json SecretsManagerService::batch_get_secret_value(RequestContext& ctx, const Js
     }
   } else {
     std::vector<Secret*> matching;
-    for (auto& [key, s] : secrets_) {
-      if (s.account != ctx.account_id || s.region != ctx.region || s.scheduled_for_deletion()) continue;
-      if (matches_filters(s, in["Filters"])) matching.push_back(&s);
-    }
+    for (Secret* s : in_scope(ctx.account_id, ctx.region))
+      if (!s->scheduled_for_deletion() && matches_filters(*s, in["Filters"])) matching.push_back(s);
     std::sort(matching.begin(), matching.end(), [](const Secret* a, const Secret* b) { return a->seq < b->seq; });
     PageRequest page;
     page.token = opt_string(in, "NextToken");
