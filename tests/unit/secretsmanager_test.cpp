@@ -657,6 +657,14 @@ TEST_F(SecretsManagerTest, ListSecretsSortsPagesAndHidesDeleted) {
   // list entries carry SecretVersionsToStages
   EXPECT_TRUE(deleted["SecretList"][0].contains("SecretVersionsToStages"));
   EXPECT_FALSE(deleted["SecretList"][0].contains("VersionIdsToStages"));
+  // a token still works when the secret it points at is gone
+  Json p1 = call("ListSecrets", {{"MaxResults", 2}});
+  ASSERT_EQ(p1["SecretList"][1]["Name"], "s1");
+  call("DeleteSecret", {{"SecretId", "s3"}, {"ForceDeleteWithoutRecovery", true}});
+  Json p2 = call("ListSecrets", {{"MaxResults", 2}, {"NextToken", p1["NextToken"]}});
+  ASSERT_EQ(p2["SecretList"].size(), 1u);
+  EXPECT_EQ(p2["SecretList"][0]["Name"], "s4");
+  EXPECT_FALSE(p2.contains("NextToken"));
   // tokens are bound to the request they came from
   Json first = call("ListSecrets", {{"MaxResults", 1}});
   EXPECT_AWS_ERROR(fails("ListSecrets", {{"MaxResults", 1}, {"SortOrder", "desc"}, {"NextToken", first["NextToken"]}}),

@@ -139,10 +139,11 @@ std::string sort_key(const Secret& s, const std::string& sort_by, bool descendin
       key.push_back(kHex[b & 15]);
     }
     key += descending ? "ff" : "00";  // a name sorts before (ascending) or after (descending) its extensions
+  } else if (sort_by == "created-date") {
+    // Creation order is CreatedDate order (the server clock only moves forward), and it has no ties.
+    return hex_u64(descending ? ~s.seq : s.seq);
   } else {
-    double when = s.created;
-    if (sort_by == "last-accessed-date") when = s.last_accessed.value_or(0);
-    else if (sort_by == "last-changed-date") when = s.last_changed;
+    double when = sort_by == "last-accessed-date" ? s.last_accessed.value_or(0) : s.last_changed;
     uint64_t ms = millis(when);
     key = hex_u64(descending ? ~ms : ms);
   }

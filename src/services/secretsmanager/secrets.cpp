@@ -230,14 +230,6 @@ Json SecretsManagerService::list_secrets(RequestContext& ctx, const Json& in) {
   bool descending = opt_string(in, "SortOrder").value_or("asc") == "desc";
   Json filters = in.contains("Filters") ? in["Filters"] : Json::array();
 
-  std::vector<std::pair<std::string, const Secret*>> listed;
-  for (const Secret* s : in_scope(ctx.account_id, ctx.region)) {
-    if (s->scheduled_for_deletion() && !include_deleted) continue;
-    if (!matches_filters(*s, filters)) continue;
-    listed.emplace_back(sort_key(*s, sort_by, descending), s);
-  }
-  std::sort(listed.begin(), listed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-
   PageRequest page;
   page.token = opt_string(in, "NextToken");
   page.max_items = in.contains("MaxResults") ? in["MaxResults"].get<int>() : 100;
@@ -246,10 +238,29 @@ Json SecretsManagerService::list_secrets(RequestContext& ctx, const Json& in) {
                              {"sort_by", sort_by},
                              {"desc", descending},
                              {"deleted", include_deleted}});
-  auto [items, next] = paginate(listed, page, [](const auto& e) { return e.first; }, "InvalidNextTokenException",
-                                "The NextToken value is invalid.");
+  auto keep = [&](const Secret& s) {
+    return (include_deleted || !s.scheduled_for_deletion()) && matches_filters(s, filters);
+  };
+
+  std::vector<const Secret*> items;
+  std::string next;
+  if (sort_by == "created-date") {
+    // The common listing: walk the creation index from the token, no sort of the whole scope.
+    auto [page_items, page_next] = page_by_creation(ctx, descending, page, keep);
+    items.assign(page_items.begin(), page_items.end());
+    next = std::move(page_next);
+  } else {
+    std::vector<std::pair<std::string, const Secret*>> listed;
+    for (const Secret* s : in_scope(ctx.account_id, ctx.region))
+      if (keep(*s)) listed.emplace_back(sort_key(*s, sort_by, descending), s);
+    std::sort(listed.begin(), listed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    auto [page_items, page_next] = paginate(listed, page, [](const auto& e) { return e.first; },
+                                            "InvalidNextTokenException", "The NextToken value is invalid.");
+    for (const auto& e : page_items) items.push_back(e.second);
+    next = std::move(page_next);
+  }
   Json list = Json::array();
-  for (const auto& [key, s] : items) list.push_back(describe_json(*s, true));
+  for (const Secret* s : items) list.push_back(describe_json(*s, true));
   Json out = {{"SecretList", list}};
   if (!next.empty()) out["NextToken"] = next;
   return out;

@@ -3,11 +3,13 @@
 
 #include <cctype>
 #include <cmath>
+#include <iterator>
 
 #include "core/common/arn.h"
 #include "core/common/encoding.h"
 #include "core/common/log.h"
 #include "core/core.h"
+#include "services/secretsmanager/filters.h"
 
 namespace cloudbox::secretsmanager {
 
@@ -210,6 +212,7 @@ void SecretsManagerService::load() {
   by_arn_.clear();
   deletions_.clear();
   scheduled_.clear();
+  by_creation_.clear();
   next_seq_ = 1;
   for (auto& [key, record] : core_.store().load(kNamespace)) {
     try {
@@ -228,6 +231,7 @@ void SecretsManagerService::reset() {
   by_arn_.clear();
   deletions_.clear();
   scheduled_.clear();
+  by_creation_.clear();
   next_seq_ = 1;
 }
 
@@ -249,12 +253,17 @@ std::string SecretsManagerService::key_of(const std::string& account, const std:
 
 Secret& SecretsManagerService::put_memory(Secret s) {
   std::string key = key_of(s);
+  std::string scope = s.account + "|" + s.region;
   auto old = secrets_.find(key);
-  if (old != secrets_.end()) by_arn_.erase(old->second.arn);
+  if (old != secrets_.end()) {
+    by_arn_.erase(old->second.arn);
+    by_creation_[scope].erase(old->second.seq);
+  }
   by_arn_[s.arn] = key;
   index_deletion(key, s.deletion_date);
   Secret& slot = secrets_[key];
   slot = std::move(s);
+  by_creation_[scope][slot.seq] = &slot;
   return slot;
 }
 
@@ -274,13 +283,20 @@ void SecretsManagerService::erase_memory(const std::string& key) {
   auto it = secrets_.find(key);
   if (it == secrets_.end()) return;
   by_arn_.erase(it->second.arn);
+  auto scope = by_creation_.find(it->second.account + "|" + it->second.region);
+  if (scope != by_creation_.end()) {
+    scope->second.erase(it->second.seq);
+    if (scope->second.empty()) by_creation_.erase(scope);
+  }
   secrets_.erase(it);
 }
 
 void SecretsManagerService::stage(Secret& s, Store::Batch& batch) {
   std::string key = key_of(s);
   index_deletion(key, s.deletion_date);
-  batch.put(kNamespace, key, to_record(s));
+  // An ephemeral store keeps nothing, so don't spend time building records for it.
+  const bool durable = !core_.store().ephemeral();
+  if (durable) batch.put(kNamespace, key, to_record(s));
 
   // Replicas mirror the primary's value, versions and metadata; only their own identity differs.
   for (const auto& rep : s.replicas) {
@@ -302,7 +318,7 @@ void SecretsManagerService::stage(Secret& s, Store::Batch& batch) {
     }
     r->versions = std::move(versions);
     r->next_version_seq = s.next_version_seq;
-    batch.put(kNamespace, key_of(*r), to_record(*r));
+    if (durable) batch.put(kNamespace, key_of(*r), to_record(*r));
   }
 }
 
@@ -342,6 +358,42 @@ std::vector<Secret*> SecretsManagerService::in_scope(const std::string& account,
        ++it)
     out.push_back(&it->second);
   return out;
+}
+
+std::pair<std::vector<Secret*>, std::string> SecretsManagerService::page_by_creation(
+    const RequestContext& ctx, bool descending, const PageRequest& page,
+    const std::function<bool(const Secret&)>& keep) {
+  std::optional<uint64_t> start;
+  if (page.token && !page.token->empty()) {
+    auto key = parse_page_token(*page.token, page.binding);
+    if (!key || key->size() != 16 || key->find_first_not_of("0123456789abcdef") != std::string::npos)
+      throw AwsError("InvalidNextTokenException", "The NextToken value is invalid.");
+    uint64_t v = std::stoull(*key, nullptr, 16);
+    start = descending ? ~v : v;
+  }
+  std::vector<Secret*> items;
+  std::string next;
+  auto idx = by_creation_.find(ctx.account_id + "|" + ctx.region);
+  if (idx == by_creation_.end()) return {items, next};
+  auto visit = [&](Secret* s) {
+    if (!keep(*s)) return true;
+    if (items.size() >= size_t(page.max_items)) {
+      next = make_page_token(sort_key_seq(descending ? ~s->seq : s->seq), page.binding);
+      return false;
+    }
+    items.push_back(s);
+    return true;
+  };
+  const auto& by_seq = idx->second;
+  if (!descending) {
+    for (auto it = start ? by_seq.lower_bound(*start) : by_seq.begin(); it != by_seq.end(); ++it)
+      if (!visit(it->second)) break;
+  } else {
+    auto from = start ? by_seq.upper_bound(*start) : by_seq.end();
+    for (auto it = std::make_reverse_iterator(from); it != by_seq.rend(); ++it)
+      if (!visit(it->second)) break;
+  }
+  return {items, next};
 }
 
 Secret& SecretsManagerService::resolve(const RequestContext& ctx, const std::string& secret_id) {

@@ -2,12 +2,14 @@
 // AWS Secrets Manager: secrets with versions and staging labels, deletion windows, resource policies,
 // replication to other regions, random passwords. State is kept per account and region; every change is
 // written through the store (one sealed record per secret) before the handler returns.
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
 #include <unordered_map>
 #include <utility>
 
+#include "core/common/pagination.h"
 #include "core/service.h"
 #include "core/store/store.h"
 #include "services/secretsmanager/state.h"
@@ -66,6 +68,12 @@ class SecretsManagerService : public Service {
   Secret* find(const std::string& account, const std::string& region, const std::string& name);
   // Every secret of one account and region (including those scheduled for deletion), in key order.
   std::vector<Secret*> in_scope(const std::string& account, const std::string& region);
+  // One page of a scope's secrets in creation order (or its reverse), walking the creation index from
+  // the token's position, so a page costs what it returns rather than a sort of every secret. Tokens
+  // carry sort_key(s, "created-date", descending). Returns the page and the next token ("" when done).
+  std::pair<std::vector<Secret*>, std::string> page_by_creation(const RequestContext& ctx, bool descending,
+                                                                const PageRequest& page,
+                                                                const std::function<bool(const Secret&)>& keep);
   // Throws InvalidRequestException when the secret is scheduled for deletion.
   static void require_live(const Secret& s);
   // Throws InvalidRequestException when the secret is a replica (replicas are read-only).
@@ -117,6 +125,7 @@ class SecretsManagerService : public Service {
   std::unordered_map<std::string, std::string> by_arn_;    // ARN → key_of
   std::set<std::pair<double, std::string>> deletions_;     // (deletion date, key_of), soonest first
   std::unordered_map<std::string, double> scheduled_;      // key_of → its entry in deletions_
+  std::unordered_map<std::string, std::map<uint64_t, Secret*>> by_creation_;  // "account|region" → seq → secret
 };
 
 // Helpers shared by the handler files.

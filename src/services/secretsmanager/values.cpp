@@ -93,16 +93,14 @@ Json SecretsManagerService::batch_get_secret_value(RequestContext& ctx, const Js
       }
     }
   } else {
-    std::vector<Secret*> matching;
-    for (Secret* s : in_scope(ctx.account_id, ctx.region))
-      if (!s->scheduled_for_deletion() && matches_filters(*s, in["Filters"])) matching.push_back(s);
-    std::sort(matching.begin(), matching.end(), [](const Secret* a, const Secret* b) { return a->seq < b->seq; });
     PageRequest page;
     page.token = opt_string(in, "NextToken");
     page.max_items = in.contains("MaxResults") ? in["MaxResults"].get<int>() : 20;
     page.binding = bind_token({{"op", "BatchGetSecretValue"}, {"filters", in["Filters"]}});
-    auto [items, next] = paginate(matching, page, [](const Secret* s) { return sort_key_seq(s->seq); },
-                                  "InvalidNextTokenException", "The NextToken value is invalid.");
+    const Json& filters = in["Filters"];
+    auto [items, next] = page_by_creation(ctx, false, page, [&filters](const Secret& s) {
+      return !s.scheduled_for_deletion() && matches_filters(s, filters);
+    });
     for (Secret* s : items) {
       try {
         read_current(*s);
