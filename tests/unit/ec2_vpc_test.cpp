@@ -1,0 +1,236 @@
+// EC2 networking through Core::invoke: VPCs, subnets, gateways, route tables, security groups, NACLs,
+// endpoints, NAT gateways on the server clock, tags, defaults, and durability across a restart.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <regex>
+
+#include <unistd.h>
+
+#include "core/core.h"
+
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+namespace cloudbox {
+namespace {
+
+class Ec2VpcTest : public ::testing::Test {
+ protected:
+  Core core{Options{.ephemeral = true}};
+  RequestContext ctx{core};
+
+  void SetUp() override {
+    ctx.account_id = "000000000000";
+    ctx.region = "us-east-1";
+  }
+  Json call(const std::string& op, const Json& in = Json::object()) {
+    ctx.now = core.clock().now();
+    return core.invoke(ctx, "ec2", op, in);
+  }
+  AwsError fails(const std::string& op, const Json& in) {
+    try {
+      Json out = call(op, in);
+      ADD_FAILURE() << op << " succeeded: " << out.dump();
+    } catch (const AwsError& e) {
+      return e;
+    }
+    return AwsError("none", "");
+  }
+  std::string vpc(const std::string& cidr) { return call("CreateVpc", {{"CidrBlock", cidr}})["Vpc"]["VpcId"]; }
+  std::string subnet(const std::string& vpc_id, const std::string& cidr) {
+    return call("CreateSubnet", {{"VpcId", vpc_id}, {"CidrBlock", cidr}})["Subnet"]["SubnetId"];
+  }
+  static Json filter(const std::string& name, const std::string& value) {
+    return Json::array({{{"Name", name}, {"Values", {value}}}});
+  }
+};
+
+TEST_F(Ec2VpcTest, NewVpcHasMainTableDefaultGroupAndAcl) {
+  std::string id = vpc("10.0.0.0/16");
+  EXPECT_TRUE(std::regex_match(id, std::regex("vpc-[0-9a-f]{17}")));
+  auto rts = call("DescribeRouteTables", {{"Filters", filter("vpc-id", id)}})["RouteTables"];
+  ASSERT_EQ(rts.size(), 1u);
+  EXPECT_EQ(rts[0]["Associations"][0]["Main"], true);
+  EXPECT_EQ(rts[0]["Routes"][0]["GatewayId"], "local");
+  auto sgs = call("DescribeSecurityGroups", {{"Filters", filter("vpc-id", id)}})["SecurityGroups"];
+  ASSERT_EQ(sgs.size(), 1u);
+  EXPECT_EQ(sgs[0]["GroupName"], "default");
+  EXPECT_EQ(sgs[0]["IpPermissions"][0]["UserIdGroupPairs"][0]["GroupId"], sgs[0]["GroupId"]);
+  auto acls = call("DescribeNetworkAcls", {{"Filters", filter("vpc-id", id)}})["NetworkAcls"];
+  ASSERT_EQ(acls.size(), 1u);
+  EXPECT_EQ(acls[0]["IsDefault"], true);
+  EXPECT_EQ(acls[0]["Entries"].size(), 4u);
+  auto attr = call("DescribeVpcAttribute", {{"VpcId", id}, {"Attribute", "enableDnsHostnames"}});
+  EXPECT_EQ(attr["EnableDnsHostnames"]["Value"], false);
+  call("ModifyVpcAttribute", {{"VpcId", id}, {"EnableDnsHostnames", {{"Value", true}}}});
+  attr = call("DescribeVpcAttribute", {{"VpcId", id}, {"Attribute", "enableDnsHostnames"}});
+  EXPECT_EQ(attr["EnableDnsHostnames"]["Value"], true);
+}
+
+TEST_F(Ec2VpcTest, DefaultVpcPerRegionOnFirstUse) {
+  auto vpcs = call("DescribeVpcs", {{"Filters", filter("is-default", "true")}})["Vpcs"];
+  ASSERT_EQ(vpcs.size(), 1u);
+  EXPECT_EQ(vpcs[0]["CidrBlock"], "172.31.0.0/16");
+  auto subnets = call("DescribeSubnets", {{"Filters", filter("default-for-az", "true")}})["Subnets"];
+  EXPECT_EQ(subnets.size(), 6u);  // us-east-1 has six zones
+  for (const auto& s : subnets) EXPECT_EQ(s["AvailableIpAddressCount"], 4091);
+  auto main = call("DescribeRouteTables", {{"Filters", filter("association.main", "true")}})["RouteTables"];
+  ASSERT_EQ(main.size(), 1u);
+  EXPECT_EQ(main[0]["Routes"][1]["DestinationCidrBlock"], "0.0.0.0/0");
+  EXPECT_TRUE(main[0]["Routes"][1]["GatewayId"].get<std::string>().rfind("igw-", 0) == 0);
+  EXPECT_EQ(fails("CreateDefaultVpc", Json::object()).code, "DefaultVpcAlreadyExists");
+  // Another region has its own.
+  ctx.region = "eu-west-1";
+  auto other = call("DescribeVpcs")["Vpcs"];
+  ASSERT_EQ(other.size(), 1u);
+  EXPECT_NE(other[0]["VpcId"], vpcs[0]["VpcId"]);
+}
+
+TEST_F(Ec2VpcTest, SubnetRulesAndAddressCount) {
+  std::string v = vpc("10.1.0.0/16");
+  auto s = call("CreateSubnet", {{"VpcId", v}, {"CidrBlock", "10.1.0.0/24"}, {"AvailabilityZone", "us-east-1c"}})["Subnet"];
+  EXPECT_EQ(s["AvailableIpAddressCount"], 251);
+  EXPECT_EQ(s["AvailabilityZoneId"], "use1-az2");
+  EXPECT_EQ(fails("CreateSubnet", {{"VpcId", v}, {"CidrBlock", "10.1.0.0/25"}}).code, "InvalidSubnet.Conflict");
+  EXPECT_EQ(fails("CreateSubnet", {{"VpcId", v}, {"CidrBlock", "10.2.0.0/24"}}).code, "InvalidSubnet.Range");
+  EXPECT_EQ(fails("CreateSubnet", {{"VpcId", v}, {"CidrBlock", "10.1.1.0/29"}}).code, "InvalidSubnet.Range");
+  EXPECT_EQ(fails("CreateSubnet", {{"VpcId", v}, {"CidrBlock", "10.1.1.0/33"}}).code, "InvalidParameterValue");
+  EXPECT_EQ(fails("CreateSubnet", {{"VpcId", "vpc-12345678"}, {"CidrBlock", "10.1.1.0/24"}}).code, "InvalidVpcID.NotFound");
+  call("ModifySubnetAttribute", {{"SubnetId", s["SubnetId"]}, {"MapPublicIpOnLaunch", {{"Value", true}}}});
+  auto got = call("DescribeSubnets", {{"SubnetIds", {s["SubnetId"]}}})["Subnets"][0];
+  EXPECT_EQ(got["MapPublicIpOnLaunch"], true);
+  auto tiny = call("CreateSubnet", {{"VpcId", v}, {"CidrBlock", "10.1.2.0/28"}})["Subnet"];
+  EXPECT_EQ(tiny["AvailableIpAddressCount"], 11);
+}
+
+TEST_F(Ec2VpcTest, DeleteOrderAndDependencies) {
+  std::string v = vpc("10.3.0.0/16");
+  std::string s = subnet(v, "10.3.1.0/24");
+  AwsError e = fails("DeleteVpc", {{"VpcId", v}});
+  EXPECT_EQ(e.code, "DependencyViolation");
+  EXPECT_EQ(std::string(e.what()), "The vpc '" + v + "' has dependencies and cannot be deleted.");
+  call("DeleteSubnet", {{"SubnetId", s}});
+  call("DeleteVpc", {{"VpcId", v}});
+  e = fails("DescribeVpcs", {{"VpcIds", {v}}});
+  EXPECT_EQ(e.code, "InvalidVpcID.NotFound");
+  EXPECT_EQ(e.http_status, 400);
+  EXPECT_EQ(fails("DescribeVpcs", {{"VpcIds", {"bogus"}}}).code, "InvalidVpcID.Malformed");
+}
+
+TEST_F(Ec2VpcTest, SecurityGroupRulesAndIds) {
+  std::string v = vpc("10.4.0.0/16");
+  std::string sg = call("CreateSecurityGroup", {{"GroupName", "web"}, {"Description", "web"}, {"VpcId", v}})["GroupId"];
+  auto out = call("AuthorizeSecurityGroupIngress",
+                  {{"GroupId", sg},
+                   {"IpPermissions",
+                    {{{"IpProtocol", "tcp"}, {"FromPort", 22}, {"ToPort", 22},
+                      {"IpRanges", {{{"CidrIp", "203.0.113.7/32"}, {"Description", "admin"}}}}}}}});
+  std::string rule = out["SecurityGroupRules"][0]["SecurityGroupRuleId"];
+  EXPECT_TRUE(std::regex_match(rule, std::regex("sgr-[0-9a-f]{17}")));
+  EXPECT_EQ(fails("AuthorizeSecurityGroupIngress",
+                  {{"GroupId", sg}, {"IpProtocol", "tcp"}, {"FromPort", 22}, {"ToPort", 22}, {"CidrIp", "203.0.113.7/32"}})
+                .code,
+            "InvalidPermission.Duplicate");
+  auto group = call("DescribeSecurityGroups", {{"GroupIds", {sg}}})["SecurityGroups"][0];
+  EXPECT_EQ(group["IpPermissions"][0]["IpRanges"][0]["Description"], "admin");
+  auto rules = call("DescribeSecurityGroupRules", {{"SecurityGroupRuleIds", {rule}}})["SecurityGroupRules"];
+  ASSERT_EQ(rules.size(), 1u);
+  EXPECT_EQ(rules[0]["IsEgress"], false);
+  call("RevokeSecurityGroupIngress", {{"GroupId", sg}, {"SecurityGroupRuleIds", {rule}}});
+  EXPECT_EQ(call("DescribeSecurityGroups", {{"GroupIds", {sg}}})["SecurityGroups"][0]["IpPermissions"].size(), 0u);
+  EXPECT_EQ(fails("DescribeSecurityGroupRules", {{"SecurityGroupRuleIds", {rule}}}).code,
+            "InvalidSecurityGroupRuleId.NotFound");
+  EXPECT_EQ(fails("CreateSecurityGroup", {{"GroupName", "default"}, {"Description", "x"}, {"VpcId", v}}).code,
+            "InvalidParameterValue");
+  call("DeleteSecurityGroup", {{"GroupId", sg}});
+  EXPECT_EQ(fails("DescribeSecurityGroups", {{"GroupIds", {sg}}}).code, "InvalidGroup.NotFound");
+}
+
+TEST_F(Ec2VpcTest, NetworkAclEntries) {
+  std::string v = vpc("10.5.0.0/16");
+  std::string acl = call("CreateNetworkAcl", {{"VpcId", v}})["NetworkAcl"]["NetworkAclId"];
+  Json entry = {{"NetworkAclId", acl}, {"RuleNumber", 100}, {"Protocol", "tcp"}, {"RuleAction", "allow"},
+                {"Egress", false},    {"CidrBlock", "0.0.0.0/0"}, {"PortRange", {{"From", 443}, {"To", 443}}}};
+  call("CreateNetworkAclEntry", entry);
+  EXPECT_EQ(fails("CreateNetworkAclEntry", entry).code, "NetworkAclEntryAlreadyExists");
+  auto got = call("DescribeNetworkAcls", {{"NetworkAclIds", {acl}}})["NetworkAcls"][0];
+  EXPECT_EQ(got["IsDefault"], false);
+  EXPECT_EQ(got["Entries"].size(), 3u);
+  auto found = call("DescribeNetworkAcls", {{"Filters", filter("entry.port-range.from", "443")}})["NetworkAcls"];
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0]["Entries"][1]["Protocol"], "6");
+  call("DeleteNetworkAclEntry", {{"NetworkAclId", acl}, {"RuleNumber", 100}, {"Egress", false}});
+  call("DeleteNetworkAcl", {{"NetworkAclId", acl}});
+}
+
+TEST_F(Ec2VpcTest, NatGatewayFollowsTheServerClock) {
+  std::string v = vpc("10.7.0.0/16");
+  std::string s = subnet(v, "10.7.1.0/24");
+  std::string alloc = call("AllocateAddress", {{"Domain", "vpc"}})["AllocationId"];
+  auto nat = call("CreateNatGateway", {{"SubnetId", s}, {"AllocationId", alloc}})["NatGateway"];
+  EXPECT_EQ(nat["State"], "pending");
+  std::string id = nat["NatGatewayId"];
+  core.clock().advance(std::chrono::seconds(10));
+  EXPECT_EQ(call("DescribeNatGateways", {{"NatGatewayIds", {id}}})["NatGateways"][0]["State"], "available");
+  EXPECT_EQ(fails("ReleaseAddress", {{"AllocationId", alloc}}).code, "InvalidIPAddress.InUse");
+  call("DeleteNatGateway", {{"NatGatewayId", id}});
+  EXPECT_EQ(call("DescribeNatGateways", {{"NatGatewayIds", {id}}})["NatGateways"][0]["State"], "deleting");
+  core.clock().advance(std::chrono::seconds(10));
+  core.tick();
+  EXPECT_EQ(call("DescribeNatGateways", {{"NatGatewayIds", {id}}})["NatGateways"][0]["State"], "deleted");
+  EXPECT_EQ(call("DescribeNatGateways", {{"Filter", filter("state", "available")}})["NatGateways"].size(), 0u);
+  call("ReleaseAddress", {{"AllocationId", alloc}});
+  core.clock().advance(std::chrono::hours(2));
+  EXPECT_EQ(fails("DescribeNatGateways", {{"NatGatewayIds", {id}}}).code, "NatGatewayNotFound");
+}
+
+TEST_F(Ec2VpcTest, TagsAcrossResourcesAndTagSpecifications) {
+  Json in = {{"CidrBlock", "10.8.0.0/16"},
+             {"TagSpecifications", {{{"ResourceType", "vpc"}, {"Tags", {{{"Key", "Name"}, {"Value", "main"}}}}}}}};
+  std::string v = call("CreateVpc", in)["Vpc"]["VpcId"];
+  std::string s = subnet(v, "10.8.1.0/24");
+  call("CreateTags", {{"Resources", {v, s}}, {"Tags", {{{"Key", "env"}, {"Value", "prod"}}}}});
+  auto tags = call("DescribeTags", {{"Filters", filter("key", "env")}})["Tags"];
+  EXPECT_EQ(tags.size(), 2u);
+  EXPECT_EQ(call("DescribeVpcs", {{"Filters", filter("tag:Name", "ma*")}})["Vpcs"].size(), 1u);
+  EXPECT_EQ(call("DescribeSubnets", {{"Filters", filter("tag-value", "prod")}})["Subnets"].size(), 1u);
+  call("DeleteTags", {{"Resources", {s}}, {"Tags", {{{"Key", "env"}}}}});
+  EXPECT_EQ(call("DescribeSubnets", {{"Filters", filter("tag-key", "env")}})["Subnets"].size(), 0u);
+  EXPECT_EQ(fails("CreateTags", {{"Resources", {"vpc-0123456789abcdef0"}}, {"Tags", {{{"Key", "a"}, {"Value", "b"}}}}}).code,
+            "InvalidVpcID.NotFound");
+  EXPECT_EQ(fails("DescribeVpcs", {{"Filters", filter("nope", "x")}}).code, "InvalidParameterValue");
+}
+
+TEST_F(Ec2VpcTest, DryRun) {
+  AwsError e = fails("CreateVpc", {{"CidrBlock", "10.9.0.0/16"}, {"DryRun", true}});
+  EXPECT_EQ(e.code, "DryRunOperation");
+  EXPECT_EQ(e.http_status, 412);
+}
+
+TEST(Ec2VpcDurability, RestartRebuildsState) {
+  std::string dir = std::filesystem::temp_directory_path() / ("cloudbox-ec2-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  std::string v, sg;
+  {
+    Core core{Options{.state_dir = dir}};
+    RequestContext ctx{core};
+    ctx.account_id = "000000000000";
+    ctx.region = "us-west-2";
+    v = core.invoke(ctx, "ec2", "CreateVpc", {{"CidrBlock", "10.0.0.0/20"}})["Vpc"]["VpcId"];
+    sg = core.invoke(ctx, "ec2", "CreateSecurityGroup", {{"GroupName", "a"}, {"Description", "a"}, {"VpcId", v}})["GroupId"];
+  }
+  {
+    Core core{Options{.state_dir = dir}};
+    RequestContext ctx{core};
+    ctx.account_id = "000000000000";
+    ctx.region = "us-west-2";
+    auto vpcs = core.invoke(ctx, "ec2", "DescribeVpcs", Json::object())["Vpcs"];
+    EXPECT_EQ(vpcs.size(), 2u);  // the default VPC and ours, nothing made twice
+    auto g = core.invoke(ctx, "ec2", "DescribeSecurityGroups", {{"GroupIds", {sg}}})["SecurityGroups"][0];
+    EXPECT_EQ(g["IpPermissionsEgress"][0]["IpRanges"][0]["CidrIp"], "0.0.0.0/0");
+  }
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace cloudbox
