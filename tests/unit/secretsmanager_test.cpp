@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/common/clock.h"
+#include "core/common/ids.h"
 #include "core/core.h"
 
 // Options and RequestContext are filled member by member below.
@@ -63,7 +64,10 @@ class SecretsManagerTest : public ::testing::Test {
   }
 
   // A raw JSON 1.1 request, as the AWS CLI sends it.
-  HttpResponse http(const std::string& op, const Json& body) {
+  // Sends `body` over the wire as an SDK would: SDKs fill ClientRequestToken in when a version is written.
+  HttpResponse http(const std::string& op, Json body, bool sdk_token = true) {
+    if (sdk_token && !body.contains("ClientRequestToken") && (body.contains("SecretString") || body.contains("SecretBinary")))
+      body["ClientRequestToken"] = uuid4();
     HttpRequest r;
     r.method = "POST";
     r.path = "/";
@@ -783,6 +787,19 @@ TEST_F(SecretsManagerTest, GetRandomPasswordDefaults) {
   EXPECT_NE(pw, call("GetRandomPassword", Json::object())["RandomPassword"].get<std::string>());
 }
 
+TEST_F(SecretsManagerTest, RawWritesWithoutClientRequestTokenAreRefused) {
+  for (const char* op : {"CreateSecret", "PutSecretValue", "UpdateSecret"}) {
+    Json body = {{"SecretString", "x"}};
+    body[std::string(op) == "CreateSecret" ? "Name" : "SecretId"] = "tokenless";
+    HttpResponse r = http(op, body, false);
+    EXPECT_EQ(r.status, 400) << op;
+    EXPECT_EQ(Json::parse(r.body)["__type"], "InvalidRequestException") << op;
+    EXPECT_EQ(Json::parse(r.body)["Message"], "You must provide a ClientRequestToken value. We recommend a UUID-type value.");
+    if (std::string(op) == "CreateSecret") EXPECT_EQ(http("CreateSecret", body).status, 200);
+  }
+  EXPECT_EQ(http("CreateSecret", {{"Name", "valueless"}}, false).status, 200);
+}
+
 TEST_F(SecretsManagerTest, GetRandomPasswordOptions) {
   std::string digits = call("GetRandomPassword", {{"PasswordLength", 4096},
                                                   {"ExcludeLowercase", true},
@@ -791,7 +808,13 @@ TEST_F(SecretsManagerTest, GetRandomPasswordOptions) {
                                                   {"ExcludeCharacters", "0123"}})["RandomPassword"];
   EXPECT_EQ(digits.size(), 4096u);
   for (char c : digits) EXPECT_TRUE(c >= '4' && c <= '9') << c;
-  std::string spaced = call("GetRandomPassword", {{"PasswordLength", 200}, {"IncludeSpace", true}})["RandomPassword"];
+  // Only '9' and ' ' can be drawn: the chance of no space in 199 draws is 2^-199.
+  std::string spaced = call("GetRandomPassword", {{"PasswordLength", 200},
+                                                  {"IncludeSpace", true},
+                                                  {"ExcludeLowercase", true},
+                                                  {"ExcludeUppercase", true},
+                                                  {"ExcludePunctuation", true},
+                                                  {"ExcludeCharacters", "012345678"}})["RandomPassword"];
   EXPECT_NE(spaced.find(' '), std::string::npos);
   EXPECT_EQ(call("GetRandomPassword", {{"PasswordLength", 1}, {"RequireEachIncludedType", false}})["RandomPassword"]
                 .get<std::string>()

@@ -88,6 +88,7 @@ Json SecretsManagerService::create_secret(RequestContext& ctx, const Json& in) {
   validate_name(name);
   std::optional<std::string> str, bin;
   read_value(in, str, bin);
+  if (str || bin) require_client_token(ctx, in);
   auto token = opt_string(in, "ClientRequestToken");
   TagMap tags;
   if (in.contains("Tags")) tags = parse_tag_list(in["Tags"], "InvalidParameterException");
@@ -162,6 +163,7 @@ Json SecretsManagerService::update_secret(RequestContext& ctx, const Json& in) {
   auto old_key = s.kms_key_id;
   if (in.contains("KmsKeyId")) s.kms_key_id = non_empty(opt_string(in, "KmsKeyId"));
   if (str || bin) {
+    require_client_token(ctx, in);
     try {
       out["VersionId"] = add_version(s, opt_string(in, "ClientRequestToken"), str, bin, {}, now).id;
     } catch (...) {

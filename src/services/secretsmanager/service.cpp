@@ -59,6 +59,11 @@ void read_value(const Json& in, std::optional<std::string>& str, std::optional<s
     throw AwsError("InvalidParameterException", "The secret value can't be larger than 65536 bytes.");
 }
 
+void require_client_token(const RequestContext& ctx, const Json& in) {
+  if (ctx.internal || in.contains("ClientRequestToken")) return;
+  throw AwsError("InvalidRequestException", "You must provide a ClientRequestToken value. We recommend a UUID-type value.");
+}
+
 void not_found() { throw AwsError("ResourceNotFoundException", "Secrets Manager can't find the specified secret."); }
 
 // ---------------------------------------------------------------------------------------------------

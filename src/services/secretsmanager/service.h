@@ -136,6 +136,9 @@ bool opt_bool(const Json& in, const char* member, bool fallback);
 // Reads SecretString / SecretBinary; throws InvalidParameterException when both are given or the value is
 // larger than 65536 bytes.
 void read_value(const Json& in, std::optional<std::string>& str, std::optional<std::string>& bin);
+// The SDKs and the CLI fill ClientRequestToken in; a raw request that creates a version must carry one.
+// Calls cloudbox makes itself (Core::invoke) are exempt.
+void require_client_token(const RequestContext& ctx, const Json& in);
 [[noreturn]] void not_found();
 
 }  // namespace cloudbox::secretsmanager

@@ -123,6 +123,7 @@ Json SecretsManagerService::put_secret_value(RequestContext& ctx, const Json& in
   std::optional<std::string> str, bin;
   read_value(in, str, bin);
   if (!str && !bin) throw AwsError("InvalidRequestException", "You must provide either SecretString or SecretBinary.");
+  require_client_token(ctx, in);
   std::set<std::string> stages;
   if (in.contains("VersionStages"))
     for (const auto& st : in["VersionStages"]) stages.insert(st.get<std::string>());
