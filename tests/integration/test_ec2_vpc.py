@@ -527,3 +527,67 @@ def test_restart_keeps_networking(server_factory, state_dir):
     assert perms[0]["IpRanges"] == [{"CidrIp": "203.0.113.7/32"}]
     defaults = s2.aws("ec2", "describe-vpcs", "--filters", "Name=is-default,Values=true").ok()["Vpcs"]
     assert [v["VpcId"] for v in defaults] == [default_vpc]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Terraform's sequences (terraform-calls.md), replayed with boto3
+
+def test_terraform_vpc_subnet_security_group_sequences(server):
+    from botocore.exceptions import ClientError
+    ec2 = server.client("ec2", region="us-west-2")
+
+    def code_of(fn, **kw):
+        with pytest.raises(ClientError) as e:
+            fn(**kw)
+        return e.value.response["Error"]["Code"]
+
+    # aws_vpc create + read
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/20", TagSpecifications=[
+        {"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": "tf"}]}])["Vpc"]["VpcId"]
+    assert ec2.describe_vpcs(VpcIds=[vpc])["Vpcs"][0]["State"] == "available"
+    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
+    for attr, key, want in (("enableDnsSupport", "EnableDnsSupport", True),
+                            ("enableDnsHostnames", "EnableDnsHostnames", True),
+                            ("enableNetworkAddressUsageMetrics", "EnableNetworkAddressUsageMetrics", False)):
+        assert ec2.describe_vpc_attribute(VpcId=vpc, Attribute=attr)[key]["Value"] is want
+    assert len(ec2.describe_network_acls(Filters=[{"Name": "default", "Values": ["true"]},
+                                                  {"Name": "vpc-id", "Values": [vpc]}])["NetworkAcls"]) == 1
+    assert len(ec2.describe_route_tables(Filters=[{"Name": "association.main", "Values": ["true"]},
+                                                  {"Name": "vpc-id", "Values": [vpc]}])["RouteTables"]) == 1
+    assert len(ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["default"]},
+                                                     {"Name": "vpc-id", "Values": [vpc]}])["SecurityGroups"]) == 1
+    # aws_subnet create, attributes, read
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.0.0/24", AvailabilityZone="us-west-2a")["Subnet"]["SubnetId"]
+    assert ec2.describe_subnets(SubnetIds=[subnet])["Subnets"][0]["State"] == "available"
+    ec2.modify_subnet_attribute(SubnetId=subnet, MapPublicIpOnLaunch={"Value": True})
+    ec2.modify_subnet_attribute(SubnetId=subnet, PrivateDnsHostnameTypeOnLaunch="resource-name")
+    got = ec2.describe_subnets(SubnetIds=[subnet])["Subnets"][0]
+    assert got["MapPublicIpOnLaunch"] is True
+    assert got["PrivateDnsNameOptionsOnLaunch"]["HostnameType"] == "resource-name"
+    # aws_security_group create: poll, revoke the default egress (IPv4 ok, IPv6 NotFound), then authorize
+    sg = ec2.create_security_group(GroupName="tf-sg", Description="Managed by Terraform", VpcId=vpc)["GroupId"]
+    assert ec2.describe_security_groups(GroupIds=[sg])["SecurityGroups"][0]["GroupName"] == "tf-sg"
+    ec2.revoke_security_group_egress(GroupId=sg, IpPermissions=[
+        {"IpProtocol": "-1", "FromPort": 0, "ToPort": 0, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    assert code_of(ec2.revoke_security_group_egress, GroupId=sg, IpPermissions=[
+        {"IpProtocol": "-1", "FromPort": 0, "ToPort": 0, "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}]) == \
+        "InvalidPermission.NotFound"
+    ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "198.51.100.4/32"}]}])
+    ec2.authorize_security_group_egress(GroupId=sg, IpPermissions=[
+        {"IpProtocol": "-1", "FromPort": 0, "ToPort": 0, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    # destroy: security group
+    assert ec2.describe_network_interfaces(Filters=[{"Name": "group-id", "Values": [sg]}])["NetworkInterfaces"] == []
+    rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [sg]}])["SecurityGroupRules"]
+    assert len(rules) == 2
+    for rule in rules:
+        revoke = ec2.revoke_security_group_egress if rule["IsEgress"] else ec2.revoke_security_group_ingress
+        revoke(GroupId=sg, SecurityGroupRuleIds=[rule["SecurityGroupRuleId"]])
+    ec2.delete_security_group(GroupId=sg)
+    assert code_of(ec2.describe_security_groups, GroupIds=[sg]) == "InvalidGroup.NotFound"
+    # destroy: subnet, then VPC (retried on DependencyViolation until it goes, then NotFound)
+    assert ec2.describe_network_interfaces(Filters=[{"Name": "subnet-id", "Values": [subnet]}])["NetworkInterfaces"] == []
+    assert code_of(ec2.delete_vpc, VpcId=vpc) == "DependencyViolation"
+    ec2.delete_subnet(SubnetId=subnet)
+    ec2.delete_vpc(VpcId=vpc)
+    assert code_of(ec2.describe_vpcs, VpcIds=[vpc]) == "InvalidVpcID.NotFound"

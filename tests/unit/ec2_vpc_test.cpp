@@ -207,6 +207,58 @@ TEST_F(Ec2VpcTest, DryRun) {
   EXPECT_EQ(e.http_status, 412);
 }
 
+TEST_F(Ec2VpcTest, ModifyRulesDescriptionsAndSubnetIpv6) {
+  std::string v = call("CreateVpc", {{"CidrBlock", "10.11.0.0/16"}, {"AmazonProvidedIpv6CidrBlock", true}})["Vpc"]["VpcId"];
+  std::string sg = call("CreateSecurityGroup", {{"GroupName", "m"}, {"Description", "m"}, {"VpcId", v}})["GroupId"];
+  // With an IPv6 block, new groups also allow all IPv6 egress.
+  auto eg = call("DescribeSecurityGroups", {{"GroupIds", {sg}}})["SecurityGroups"][0]["IpPermissionsEgress"];
+  ASSERT_EQ(eg.size(), 1u);
+  EXPECT_EQ(eg[0]["Ipv6Ranges"][0]["CidrIpv6"], "::/0");
+  auto out = call("AuthorizeSecurityGroupIngress", {{"GroupId", sg}, {"IpProtocol", "tcp"}, {"FromPort", 80},
+                                                    {"ToPort", 80}, {"CidrIp", "10.0.0.0/8"}});
+  std::string rule = out["SecurityGroupRules"][0]["SecurityGroupRuleId"];
+  call("ModifySecurityGroupRules",
+       {{"GroupId", sg},
+        {"SecurityGroupRules",
+         {{{"SecurityGroupRuleId", rule},
+           {"SecurityGroupRule", {{"IpProtocol", "tcp"}, {"FromPort", 443}, {"ToPort", 443}, {"CidrIpv4", "10.0.0.0/8"},
+                                  {"Description", "tls"}}}}}}});
+  auto got = call("DescribeSecurityGroupRules", {{"SecurityGroupRuleIds", {rule}}})["SecurityGroupRules"][0];
+  EXPECT_EQ(got["FromPort"], 443);
+  EXPECT_EQ(got["Description"], "tls");
+  call("UpdateSecurityGroupRuleDescriptionsIngress",
+       {{"GroupId", sg}, {"SecurityGroupRuleDescriptions", {{{"SecurityGroupRuleId", rule}, {"Description", "https"}}}}});
+  got = call("DescribeSecurityGroupRules", {{"SecurityGroupRuleIds", {rule}}})["SecurityGroupRules"][0];
+  EXPECT_EQ(got["Description"], "https");
+  std::string block = call("DescribeVpcs", {{"VpcIds", {v}}})["Vpcs"][0]["Ipv6CidrBlockAssociationSet"][0]["Ipv6CidrBlock"];
+  std::string s64 = block.substr(0, block.find("::")) + "::/64";
+  std::string s = subnet(v, "10.11.1.0/24");
+  auto assoc = call("AssociateSubnetCidrBlock", {{"SubnetId", s}, {"Ipv6CidrBlock", s64}});
+  EXPECT_EQ(assoc["Ipv6CidrBlockAssociation"]["Ipv6CidrBlock"], s64);
+  call("ModifySubnetAttribute", {{"SubnetId", s}, {"AssignIpv6AddressOnCreation", {{"Value", true}}}});
+  call("DisassociateSubnetCidrBlock", {{"AssociationId", assoc["Ipv6CidrBlockAssociation"]["AssociationId"]}});
+  EXPECT_EQ(call("DescribeSubnets", {{"SubnetIds", {s}}})["Subnets"][0]["Ipv6CidrBlockAssociationSet"].size(), 0u);
+}
+
+TEST_F(Ec2VpcTest, InterfaceEndpointTakesAddressesAndBlocksSubnetDeletion) {
+  std::string v = vpc("10.12.0.0/16");
+  call("ModifyVpcAttribute", {{"VpcId", v}, {"EnableDnsHostnames", {{"Value", true}}}});
+  std::string s = call("CreateSubnet", {{"VpcId", v}, {"CidrBlock", "10.12.1.0/24"}})["Subnet"]["SubnetId"];
+  auto ep = call("CreateVpcEndpoint", {{"VpcId", v}, {"VpcEndpointType", "Interface"},
+                                       {"ServiceName", "com.amazonaws.us-east-1.secretsmanager"}, {"SubnetIds", {s}}})["VpcEndpoint"];
+  ASSERT_EQ(ep["NetworkInterfaceIds"].size(), 1u);
+  EXPECT_EQ(ep["Groups"].size(), 1u);  // the VPC's default group
+  EXPECT_EQ(call("DescribeSubnets", {{"SubnetIds", {s}}})["Subnets"][0]["AvailableIpAddressCount"], 250);
+  auto enis = call("DescribeNetworkInterfaces", {{"Filters", filter("subnet-id", s)}})["NetworkInterfaces"];
+  ASSERT_EQ(enis.size(), 1u);
+  EXPECT_EQ(enis[0]["InterfaceType"], "vpc_endpoint");
+  EXPECT_EQ(fails("DeleteSubnet", {{"SubnetId", s}}).code, "DependencyViolation");
+  call("DeleteVpcEndpoints", {{"VpcEndpointIds", {ep["VpcEndpointId"]}}});
+  call("DeleteSubnet", {{"SubnetId", s}});
+  EXPECT_EQ(fails("CreateVpcEndpoint", {{"VpcId", v}, {"ServiceName", "com.amazonaws.us-east-1.nothing"}}).code,
+            "InvalidServiceName");
+}
+
 TEST(Ec2VpcDurability, RestartRebuildsState) {
   std::string dir = std::filesystem::temp_directory_path() / ("cloudbox-ec2-" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);

@@ -521,3 +521,89 @@ Json Ec2Service::revoke_ingress(RequestContext& ctx, const Json& in) { return re
 Json Ec2Service::revoke_egress(RequestContext& ctx, const Json& in) { return revoke(*this, ctx, in, true); }
 
 }  // namespace cloudbox::ec2
+
+namespace cloudbox::ec2 {
+
+// ---------------------------------------------------------------------------------------------------
+// Editing rules in place
+
+namespace {
+// A SecurityGroupRuleRequest as an IpPermissions request, so one parser reads both forms.
+Json as_permissions(const Json& req) {
+  Json p = {{"IpProtocol", req.value("IpProtocol", "-1")}};
+  if (req.contains("FromPort")) p["FromPort"] = req["FromPort"];
+  if (req.contains("ToPort")) p["ToPort"] = req["ToPort"];
+  Json entry = Json::object();
+  if (req.contains("Description")) entry["Description"] = req["Description"];
+  if (req.contains("CidrIpv4")) entry["CidrIp"] = req["CidrIpv4"], p["IpRanges"] = {entry};
+  else if (req.contains("CidrIpv6")) entry["CidrIpv6"] = req["CidrIpv6"], p["Ipv6Ranges"] = {entry};
+  else if (req.contains("PrefixListId")) entry["PrefixListId"] = req["PrefixListId"], p["PrefixListIds"] = {entry};
+  else if (req.contains("ReferencedGroupId")) entry["GroupId"] = req["ReferencedGroupId"], p["UserIdGroupPairs"] = {entry};
+  else throw AwsError("MissingParameter", "The request must contain a CIDR block, prefix list or referenced group", 400);
+  return {{"IpPermissions", {p}}};
+}
+}  // namespace
+
+Json Ec2Service::modify_security_group_rules(RequestContext& ctx, const Json& in) {
+  RegionState& r = region(ctx);
+  std::string id = str(in, "GroupId");
+  Res& sg = get(r, "sg", id);
+  for (const auto& update : in.value("SecurityGroupRules", Json::array())) {
+    std::string rid = update.value("SecurityGroupRuleId", "");
+    check_id_form("sgr", rid);
+    Res* rule = r.find("sgr", rid);
+    if (!rule || rule->doc.value("GroupId", "") != id)
+      throw AwsError("InvalidSecurityGroupRuleId.NotFound",
+                     "The security group rule ID '" + rid + "' does not exist in security group '" + id + "'", 400);
+    auto specs = read_permissions(*this, r, sg, as_permissions(update.value("SecurityGroupRule", Json::object())));
+    bool egress = rule->doc.value("IsEgress", false);
+    const RuleSpec& s = specs.at(0);
+    for (const auto& other : sg.doc["_Rules"]) {
+      const Res* o = r.find("sgr", other.get<std::string>());
+      if (o && o->id != rid && rule_key(o->doc) == s.key(egress))
+        throw AwsError("InvalidPermission.Duplicate", "the specified rule \"" + peer_text(s) + "\" already exists", 400);
+    }
+    rule->doc = make_rule_doc(r, rid, id, egress, s);
+    touch(r, rid);
+  }
+  touch(r, id);
+  return {{"Return", true}};
+}
+
+static Json update_descriptions(Ec2Service& svc, RequestContext& ctx, const Json& in, bool egress) {
+  RegionState& r = svc.region(ctx);
+  std::string id = str(in, "GroupId");
+  Res& sg = svc.get(r, "sg", id);
+  for (const auto& d : in.value("SecurityGroupRuleDescriptions", Json::array())) {
+    std::string rid = d.value("SecurityGroupRuleId", "");
+    Res* rule = r.find("sgr", rid);
+    if (!rule || rule->doc.value("GroupId", "") != id || rule->doc.value("IsEgress", false) != egress)
+      throw AwsError("InvalidSecurityGroupRuleId.NotFound",
+                     "The security group rule ID '" + rid + "' does not exist in security group '" + id + "'", 400);
+    if (d.contains("Description")) rule->doc["Description"] = d["Description"];
+    else rule->doc.erase("Description");
+    svc.touch(r, rid);
+  }
+  for (const auto& s : read_permissions(svc, r, sg, in)) {
+    std::string hit;
+    for (const auto& rid : sg.doc["_Rules"])
+      if (const Res* rule = r.find("sgr", rid.get<std::string>()); rule && rule_key(rule->doc) == s.key(egress))
+        hit = rule->id;
+    if (hit.empty())
+      throw AwsError("InvalidPermission.NotFound", "The specified rule does not exist in this security group.", 400);
+    Res* rule = r.find("sgr", hit);
+    if (s.has_description) rule->doc["Description"] = s.description;
+    else rule->doc.erase("Description");
+    svc.touch(r, hit);
+  }
+  return {{"Return", true}};
+}
+
+Json Ec2Service::update_rule_descriptions_ingress(RequestContext& ctx, const Json& in) {
+  return update_descriptions(*this, ctx, in, false);
+}
+Json Ec2Service::update_rule_descriptions_egress(RequestContext& ctx, const Json& in) {
+  return update_descriptions(*this, ctx, in, true);
+}
+
+}  // namespace cloudbox::ec2

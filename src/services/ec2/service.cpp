@@ -187,6 +187,8 @@ void Ec2Service::register_operations(std::unordered_map<std::string, Handler>& t
       {"DeleteSubnet", &Ec2Service::delete_subnet},
       {"DescribeSubnets", &Ec2Service::describe_subnets},
       {"ModifySubnetAttribute", &Ec2Service::modify_subnet_attribute},
+      {"AssociateSubnetCidrBlock", &Ec2Service::associate_subnet_cidr_block},
+      {"DisassociateSubnetCidrBlock", &Ec2Service::disassociate_subnet_cidr_block},
       {"DescribeNetworkInterfaces", &Ec2Service::describe_network_interfaces},
       {"CreateInternetGateway", &Ec2Service::create_internet_gateway},
       {"DeleteInternetGateway", &Ec2Service::delete_internet_gateway},
@@ -216,6 +218,9 @@ void Ec2Service::register_operations(std::unordered_map<std::string, Handler>& t
       {"RevokeSecurityGroupIngress", &Ec2Service::revoke_ingress},
       {"RevokeSecurityGroupEgress", &Ec2Service::revoke_egress},
       {"DescribeSecurityGroupRules", &Ec2Service::describe_security_group_rules},
+      {"ModifySecurityGroupRules", &Ec2Service::modify_security_group_rules},
+      {"UpdateSecurityGroupRuleDescriptionsIngress", &Ec2Service::update_rule_descriptions_ingress},
+      {"UpdateSecurityGroupRuleDescriptionsEgress", &Ec2Service::update_rule_descriptions_egress},
       {"CreateNetworkAcl", &Ec2Service::create_network_acl},
       {"DeleteNetworkAcl", &Ec2Service::delete_network_acl},
       {"DescribeNetworkAcls", &Ec2Service::describe_network_acls},
@@ -460,10 +465,17 @@ Json Ec2Service::describe(RequestContext& ctx, const Json& in, const std::string
     for (const auto& [id, res] : all)
       if (!include || include(res)) chosen.push_back(&res);
   }
+  // Tag filters are checked on the tag map first, so a tag-filtered Describe* renders only what matches.
+  std::vector<Filter> tag_filters, field_filters;
+  for (auto& f : filters)
+    (f.name.rfind("tag:", 0) == 0 || f.name == "tag-key" || f.name == "tag-value" ? tag_filters : field_filters)
+        .push_back(f);
+  static const Json kEmpty = Json::object();
   std::vector<std::pair<std::string, Json>> docs;
   for (const Res* res : chosen) {
+    if (!tag_filters.empty() && !matches(tag_filters, table, kEmpty, res->tags)) continue;
     Json d = render(r, *res);
-    if (matches(filters, table, d, res->tags)) docs.emplace_back(res->id, std::move(d));
+    if (field_filters.empty() || matches(field_filters, table, d, res->tags)) docs.emplace_back(res->id, std::move(d));
   }
   auto [items, next] = paginate_ec2(docs, page, [](const auto& p) { return p.first; });
   Json list = Json::array();

@@ -73,6 +73,8 @@ class Ec2Service : public Service {
   Json delete_subnet(RequestContext& ctx, const Json& in);
   Json describe_subnets(RequestContext& ctx, const Json& in);
   Json modify_subnet_attribute(RequestContext& ctx, const Json& in);
+  Json associate_subnet_cidr_block(RequestContext& ctx, const Json& in);
+  Json disassociate_subnet_cidr_block(RequestContext& ctx, const Json& in);
   Json describe_network_interfaces(RequestContext& ctx, const Json& in);
   // --- gateways.cpp
   Json create_internet_gateway(RequestContext& ctx, const Json& in);
@@ -105,6 +107,9 @@ class Ec2Service : public Service {
   Json revoke_ingress(RequestContext& ctx, const Json& in);
   Json revoke_egress(RequestContext& ctx, const Json& in);
   Json describe_security_group_rules(RequestContext& ctx, const Json& in);
+  Json modify_security_group_rules(RequestContext& ctx, const Json& in);
+  Json update_rule_descriptions_ingress(RequestContext& ctx, const Json& in);
+  Json update_rule_descriptions_egress(RequestContext& ctx, const Json& in);
   // --- network_acls.cpp
   Json create_network_acl(RequestContext& ctx, const Json& in);
   Json delete_network_acl(RequestContext& ctx, const Json& in);

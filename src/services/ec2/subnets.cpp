@@ -338,3 +338,62 @@ Json Ec2Service::describe_network_interfaces(RequestContext& ctx, const Json& in
 }
 
 }  // namespace cloudbox::ec2
+
+namespace cloudbox::ec2 {
+
+Json Ec2Service::associate_subnet_cidr_block(RequestContext& ctx, const Json& in) {
+  RegionState& r = region(ctx);
+  std::string id = str(in, "SubnetId");
+  Res& s = get(r, "subnet", id);
+  std::string v6 = str(in, "Ipv6CidrBlock");
+  auto b = Ipv6Cidr::parse(v6);
+  if (!b || b->prefix != 64)
+    throw AwsError("InvalidParameterValue",
+                   "Value (" + v6 + ") for parameter ipv6CidrBlock is invalid. This is not a valid CIDR block.", 400);
+  if (!s.doc.value("Ipv6CidrBlockAssociationSet", Json::array()).empty())
+    throw AwsError("CidrLimitExceeded", "This subnet '" + id + "' has met its maximum number of allowed CIDRs: 1", 400);
+  Res* vpc = r.find("vpc", s.doc.value("VpcId", ""));
+  bool inside = false;
+  if (vpc)
+    for (const auto& a : vpc->doc.value("Ipv6CidrBlockAssociationSet", Json::array())) {
+      auto vb = Ipv6Cidr::parse(a.value("Ipv6CidrBlock", ""));
+      inside = inside || (vb && vb->contains(*b));
+    }
+  if (!inside) throw AwsError("InvalidSubnet.Range", "The CIDR '" + v6 + "' is invalid.", 400);
+  for (const auto& [sid, other] : r.of("subnet"))
+    for (const auto& a : other.doc.value("Ipv6CidrBlockAssociationSet", Json::array())) {
+      auto ob = Ipv6Cidr::parse(a.value("Ipv6CidrBlock", ""));
+      if (ob && ob->overlaps(*b))
+        throw AwsError("InvalidSubnet.Conflict", "The CIDR '" + v6 + "' conflicts with another subnet", 400);
+    }
+  Json assoc = {{"AssociationId", new_id("subnet-cidr-assoc")},
+                {"Ipv6CidrBlock", b->str()},
+                {"Ipv6CidrBlockState", {{"State", "associated"}}},
+                {"Ipv6AddressAttribute", "public"},
+                {"IpSource", "amazon"}};
+  s.doc["Ipv6CidrBlockAssociationSet"] = Json::array({assoc});
+  touch(r, id);
+  assoc["Ipv6CidrBlockState"]["State"] = "associating";
+  return {{"SubnetId", id}, {"Ipv6CidrBlockAssociation", assoc}};
+}
+
+Json Ec2Service::disassociate_subnet_cidr_block(RequestContext& ctx, const Json& in) {
+  RegionState& r = region(ctx);
+  std::string assoc_id = str(in, "AssociationId");
+  for (auto& [id, s] : r.of("subnet")) {
+    auto& set = s.doc["Ipv6CidrBlockAssociationSet"];
+    for (size_t i = 0; i < set.size(); ++i) {
+      if (set[i].value("AssociationId", "") != assoc_id) continue;
+      Json gone = set[i];
+      set.erase(set.begin() + long(i));
+      s.doc["AssignIpv6AddressOnCreation"] = false;
+      touch(r, id);
+      gone["Ipv6CidrBlockState"]["State"] = "disassociating";
+      return {{"SubnetId", id}, {"Ipv6CidrBlockAssociation", gone}};
+    }
+  }
+  throw AwsError("InvalidSubnetCidrBlockAssociationID.NotFound",
+                 "The subnet CIDR block with association ID '" + assoc_id + "' does not exist", 400);
+}
+
+}  // namespace cloudbox::ec2
