@@ -323,4 +323,61 @@ TEST_F(IamTest, AwsManagedPoliciesListedAndReadOnly) {
   EXPECT_EQ(error_of("DeletePolicy", {{"PolicyArn", "arn:aws:iam::aws:policy/AdministratorAccess"}}).code, "AccessDenied");
 }
 
+TEST_F(IamTest, TrustPolicyPrincipalsMustExist) {
+  std::string trust_user =
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::000000000000:user/ghost"},"Action":"sts:AssumeRole"}]})";
+  auto e = error_of("CreateRole", {{"RoleName", "r"}, {"AssumeRolePolicyDocument", trust_user}});
+  EXPECT_EQ(e.code, "MalformedPolicyDocumentException");
+  EXPECT_EQ(std::string(e.what()), "Invalid principal in policy: \"AWS\":\"arn:aws:iam::000000000000:user/ghost\"");
+  call("CreateUser", {{"UserName", "ghost"}});
+  call("CreateRole", {{"RoleName", "r"}, {"AssumeRolePolicyDocument", trust_user}});
+  // Other accounts' principals are not checked.
+  call("UpdateAssumeRolePolicy",
+       {{"RoleName", "r"},
+        {"PolicyDocument",
+         R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:role/x"},"Action":"sts:AssumeRole"}]})"}});
+}
+
+TEST_F(IamTest, IdentityProviders) {
+  std::string arn = call("CreateOpenIDConnectProvider", {{"Url", "https://token.example.com"},
+                                                          {"ClientIDList", {"sts.amazonaws.com"}},
+                                                          {"ThumbprintList", {std::string(40, 'a')}}})["OpenIDConnectProviderArn"];
+  EXPECT_EQ(arn, "arn:aws:iam::000000000000:oidc-provider/token.example.com");
+  call("AddClientIDToOpenIDConnectProvider", {{"OpenIDConnectProviderArn", arn}, {"ClientID", "app"}});
+  call("TagOpenIDConnectProvider", {{"OpenIDConnectProviderArn", arn}, {"Tags", {{{"Key", "k"}, {"Value", "v"}}}}});
+  Json got = call("GetOpenIDConnectProvider", {{"OpenIDConnectProviderArn", arn}});
+  EXPECT_EQ(got["ClientIDList"], Json::array({"sts.amazonaws.com", "app"}));
+  EXPECT_EQ(got["Tags"][0]["Key"], "k");
+  EXPECT_EQ(error_of("CreateOpenIDConnectProvider", {{"Url", "https://token.example.com"}, {"ThumbprintList", {std::string(40, 'a')}}}).code,
+            "EntityAlreadyExistsException");
+  call("DeleteOpenIDConnectProvider", {{"OpenIDConnectProviderArn", arn}});
+  EXPECT_TRUE(call("ListOpenIDConnectProviders")["OpenIDConnectProviderList"].empty());
+
+  std::string metadata = "<EntityDescriptor xmlns=\"urn:oasis:names:tc:SAML:2.0:metadata\">" + std::string(1200, ' ') + "</EntityDescriptor>";
+  std::string saml = call("CreateSAMLProvider", {{"Name", "corp"}, {"SAMLMetadataDocument", metadata}})["SAMLProviderArn"];
+  EXPECT_EQ(saml, "arn:aws:iam::000000000000:saml-provider/corp");
+  EXPECT_EQ(call("GetSAMLProvider", {{"SAMLProviderArn", saml}})["SAMLMetadataDocument"], metadata);
+  EXPECT_EQ(call("ListSAMLProviders")["SAMLProviderList"].size(), 1u);
+  call("DeleteSAMLProvider", {{"SAMLProviderArn", saml}});
+  EXPECT_EQ(error_of("GetSAMLProvider", {{"SAMLProviderArn", saml}}).code, "NoSuchEntityException");
+}
+
+TEST_F(IamTest, PermissionsBoundaries) {
+  std::string boundary = call("CreatePolicy", {{"PolicyName", "b"}, {"PolicyDocument", kDoc}})["Policy"]["Arn"];
+  call("CreateUser", {{"UserName", "u"}, {"PermissionsBoundary", boundary}});
+  EXPECT_EQ(call("GetUser", {{"UserName", "u"}})["User"]["PermissionsBoundary"]["PermissionsBoundaryArn"], boundary);
+  EXPECT_EQ(call("GetPolicy", {{"PolicyArn", boundary}})["Policy"]["PermissionsBoundaryUsageCount"], 1);
+  call("AttachUserPolicy", {{"UserName", "u"}, {"PolicyArn", "arn:aws:iam::aws:policy/AdministratorAccess"}});
+  Json sim = call("SimulatePrincipalPolicy", {{"PolicySourceArn", "arn:aws:iam::000000000000:user/u"},
+                                              {"ActionNames", {"s3:ListBucket", "ec2:DescribeVpcs"}}})["EvaluationResults"];
+  EXPECT_EQ(sim[0]["EvalDecision"], "allowed");
+  EXPECT_EQ(sim[1]["EvalDecision"], "implicitDeny");
+  EXPECT_EQ(sim[1]["PermissionsBoundaryDecisionDetail"]["AllowedByPermissionsBoundary"], false);
+  EXPECT_EQ(error_of("DeletePolicy", {{"PolicyArn", boundary}}).code, "DeleteConflictException");
+  call("DeleteUserPermissionsBoundary", {{"UserName", "u"}});
+  EXPECT_FALSE(call("GetUser", {{"UserName", "u"}})["User"].contains("PermissionsBoundary"));
+  auto e = error_of("PutUserPermissionsBoundary", {{"UserName", "u"}, {"PermissionsBoundary", "arn:aws:iam::000000000000:policy/none"}});
+  EXPECT_EQ(e.code, "NoSuchEntityException");
+}
+
 }  // namespace

@@ -1,4 +1,4 @@
-// Account-level IAM: alias, summary, password policy, GetAccountAuthorizationDetails, OIDC providers.
+// Account-level IAM: alias, summary, password policy, GetAccountAuthorizationDetails.
 #include <algorithm>
 
 #include "core/core.h"
@@ -209,69 +209,6 @@ Json IamService::get_account_authorization_details(RequestContext& ctx, const Js
     }
   return {{"UserDetailList", users}, {"GroupDetailList", groups}, {"RoleDetailList", roles},
           {"Policies", policies},    {"IsTruncated", false}};
-}
-
-// ---------------------------------------------------------------------------------------------------
-// OpenID Connect providers
-
-namespace {
-std::string oidc_host(std::string url) {
-  if (url.rfind("https://", 0) == 0) url = url.substr(8);
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  return url;
-}
-}  // namespace
-
-Json IamService::create_oidc_provider(RequestContext& ctx, const Json& in) {
-  AccountState& a = account(ctx);
-  const std::string acct = account_id(ctx);
-  std::string url = in.at("Url").get<std::string>();
-  if (url.rfind("https://", 0) != 0) invalid_input("Invalid IdentityProviderUrl: the URL must begin with https://");
-  std::string host = oidc_host(url);
-  if (a.oidc.count(lower(host))) already_exists("Provider with url " + url + " already exists.");
-  Json p = {{"Url", host},
-            {"Arn", "arn:aws:iam::" + acct + ":oidc-provider/" + host},
-            {"ClientIDList", in.value("ClientIDList", Json::array())},
-            {"ThumbprintList", in.value("ThumbprintList", Json::array())},
-            {"CreateDate", now_epoch(ctx)},
-            {"Tags", Json::object()}};
-  if (in.contains("Tags")) apply_tags(p, in["Tags"]);
-  save(acct, "oidc", p, host);
-  a.oidc[lower(host)] = p;
-  Json out = {{"OpenIDConnectProviderArn", p["Arn"]}};
-  if (!p["Tags"].empty()) out["Tags"] = tags_out(p);
-  return out;
-}
-
-namespace {
-Json& need_oidc(AccountState& a, const std::string& arn) {
-  for (auto& [k, p] : a.oidc)
-    if (p["Arn"] == arn) return p;
-  no_such_entity("OpenIDConnect Provider not found for arn " + arn);
-}
-}  // namespace
-
-Json IamService::get_oidc_provider(RequestContext& ctx, const Json& in) {
-  Json& p = need_oidc(account(ctx), in.at("OpenIDConnectProviderArn").get<std::string>());
-  Json out = {{"Url", p["Url"]}, {"ClientIDList", p["ClientIDList"]}, {"ThumbprintList", p["ThumbprintList"]},
-              {"CreateDate", p["CreateDate"]}};
-  if (!p["Tags"].empty()) out["Tags"] = tags_out(p);
-  return out;
-}
-
-Json IamService::delete_oidc_provider(RequestContext& ctx, const Json& in) {
-  AccountState& a = account(ctx);
-  Json& p = need_oidc(a, in.at("OpenIDConnectProviderArn").get<std::string>());
-  std::string host = p["Url"].get<std::string>();
-  erase(account_id(ctx), "oidc", host);
-  a.oidc.erase(lower(host));
-  return Json::object();
-}
-
-Json IamService::list_oidc_providers(RequestContext& ctx, const Json&) {
-  Json list = Json::array();
-  for (const auto& [k, p] : account(ctx).oidc) list.push_back({{"Arn", p["Arn"]}});
-  return {{"OpenIDConnectProviderList", list}};
 }
 
 }  // namespace cloudbox::iam

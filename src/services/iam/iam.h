@@ -8,7 +8,8 @@
 //   users.cpp         users, groups and membership, access keys, login profiles
 //   roles.cpp         roles, instance profiles, service-linked roles
 //   policies.cpp      managed policies and versions, inline policies, attach/detach, boundaries, AWS managed policies
-//   account.cpp       account alias, summary, password policy, authorization details, OIDC/SAML providers
+//   account.cpp       account alias, summary, password policy, authorization details
+//   providers.cpp     OpenID Connect and SAML identity providers
 //   simulate.cpp      SimulatePrincipalPolicy / SimulateCustomPolicy / GetContextKeysFor…
 //   policy/           the policy language library (validation and evaluation), self-contained
 #include <map>
@@ -168,6 +169,21 @@ class IamService : public Service {
   Json get_oidc_provider(RequestContext&, const Json&);
   Json delete_oidc_provider(RequestContext&, const Json&);
   Json list_oidc_providers(RequestContext&, const Json&);
+  // providers.cpp
+  Json tag_oidc_provider(RequestContext&, const Json&);
+  Json untag_oidc_provider(RequestContext&, const Json&);
+  Json list_oidc_provider_tags(RequestContext&, const Json&);
+  Json add_client_id_to_oidc_provider(RequestContext&, const Json&);
+  Json remove_client_id_from_oidc_provider(RequestContext&, const Json&);
+  Json update_oidc_thumbprint(RequestContext&, const Json&);
+  Json create_saml_provider(RequestContext&, const Json&);
+  Json get_saml_provider(RequestContext&, const Json&);
+  Json update_saml_provider(RequestContext&, const Json&);
+  Json delete_saml_provider(RequestContext&, const Json&);
+  Json list_saml_providers(RequestContext&, const Json&);
+  Json tag_saml_provider(RequestContext&, const Json&);
+  Json untag_saml_provider(RequestContext&, const Json&);
+  Json list_saml_provider_tags(RequestContext&, const Json&);
 
   // simulate.cpp
   Json simulate_principal_policy(RequestContext&, const Json&);

@@ -434,7 +434,7 @@ Json IamService::put_boundary(RequestContext& ctx, const Json& in, const char* k
   require_modifiable(e);
   std::string arn = in.at("PermissionsBoundary").get<std::string>();
   if (!find_aws_policy(arn) && !find_customer_policy(a, account_id(ctx), arn))
-    no_such_entity("Policy " + arn + " does not exist or is not attachable.");
+    no_such_entity("Scope ARN: " + arn + " does not exist or is not attachable.");
   e["PermissionsBoundary"] = arn;
   save(account_id(ctx), store_kind(kind), e, e[name_member(kind)]);
   return Json::object();

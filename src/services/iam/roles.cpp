@@ -34,6 +34,31 @@ Json role_out(const Json& r, bool full) {
 
 bool in_path(const Json& e, const std::string& prefix) { return e.value("Path", "/").rfind(prefix, 0) == 0; }
 
+// IAM resolves the users and roles a trust policy names; one that does not exist makes the policy invalid.
+void check_principals_exist(const AccountState& a, const std::string& account, const std::string& doc) {
+  Json d = Json::parse(doc, nullptr, false);
+  if (!d.is_object() || !d.contains("Statement")) return;
+  Json statements = d["Statement"].is_array() ? d["Statement"] : Json::array({d["Statement"]});
+  std::string prefix = "arn:aws:iam::" + account + ":";
+  for (const auto& s : statements) {
+    if (!s.is_object() || !s.contains("Principal") || !s["Principal"].is_object() || !s["Principal"].contains("AWS"))
+      continue;
+    const Json& aws = s["Principal"]["AWS"];
+    Json values = aws.is_array() ? aws : Json::array({aws});
+    for (const auto& v : values) {
+      if (!v.is_string()) continue;
+      std::string arn = v.get<std::string>();
+      if (arn.rfind(prefix, 0) != 0) continue;
+      std::string res = arn.substr(prefix.size());
+      std::string name = lower(res.substr(res.rfind('/') + 1));
+      bool missing = (res.rfind("user/", 0) == 0 && !a.users.count(name)) ||
+                     (res.rfind("role/", 0) == 0 && !a.roles.count(name));
+      if (missing)
+        throw AwsError("MalformedPolicyDocumentException", "Invalid principal in policy: \"AWS\":\"" + arn + "\"");
+    }
+  }
+}
+
 [[noreturn]] void protected_role(const std::string& name) {
   throw AwsError("UnmodifiableEntityException", "Cannot perform the operation on the protected role '" + name +
                                                     "' - this role is only modifiable by AWS");
@@ -87,6 +112,7 @@ Json IamService::create_role(RequestContext& ctx, const Json& in) {
   std::string path = path_of(in);
   std::string trust = read_document(in, "AssumeRolePolicyDocument", policy::Kind::Trust, kTrustPolicyQuota,
                                     "ACLSizePerRole");
+  check_principals_exist(a, acct, trust);
   if (a.roles.count(lower(name))) already_exists("Role with name " + name + " already exists.");
   Json r = {{"RoleName", name},
             {"RoleId", make_unique_id("AROA")},
@@ -102,7 +128,7 @@ Json IamService::create_role(RequestContext& ctx, const Json& in) {
   if (in.contains("Tags")) apply_tags(r, in["Tags"]);
   if (in.contains("PermissionsBoundary")) {
     std::string arn = in["PermissionsBoundary"].get<std::string>();
-    if (!find_aws_policy(arn) && !find_customer_policy(a, acct, arn)) invalid_input("ARN " + arn + " is not valid.");
+    if (!find_aws_policy(arn) && !find_customer_policy(a, acct, arn)) no_such_entity("Scope ARN: " + arn + " does not exist or is not attachable.");
     r["PermissionsBoundary"] = arn;
   }
   save(acct, "role", r, name);
@@ -136,6 +162,7 @@ Json IamService::update_assume_role_policy(RequestContext& ctx, const Json& in) 
   Json& r = need_role(account(ctx), in.at("RoleName").get<std::string>());
   if (r.value("service_linked", false)) protected_role(r["RoleName"]);
   std::string trust = read_document(in, "PolicyDocument", policy::Kind::Trust, kTrustPolicyQuota, "ACLSizePerRole");
+  check_principals_exist(account(ctx), account_id(ctx), trust);
   Json copy = r;
   copy["AssumeRolePolicyDocument"] = trust;
   save(account_id(ctx), "role", copy, copy["RoleName"]);

@@ -86,7 +86,7 @@ Json IamService::create_user(RequestContext& ctx, const Json& in) {
   if (in.contains("PermissionsBoundary")) {
     std::string arn = in["PermissionsBoundary"].get<std::string>();
     if (!find_aws_policy(arn) && !find_customer_policy(a, acct, arn))
-      invalid_input("ARN " + arn + " is not valid.");
+      no_such_entity("Scope ARN: " + arn + " does not exist or is not attachable.");
     u["PermissionsBoundary"] = arn;
   }
   save(acct, "user", u, name);
