@@ -11,6 +11,7 @@
 #include "core/common/encoding.h"
 #include "core/common/error.h"
 #include "core/common/ids.h"
+#include "core/common/arn.h"
 #include "core/core.h"
 
 using namespace cloudbox;
@@ -20,6 +21,24 @@ namespace {
 constexpr const char* kAccount = "000000000000";
 constexpr const char* kRole = "arn:aws:iam::000000000000:role/demo";
 
+// Creates the IAM role an ARN names (with its path), trusted by its account's root: AssumeRole needs the role
+// to exist, as on AWS.
+void create_role(Core& core, const std::string& role_arn) {
+  auto arn = Arn::parse(role_arn);
+  ASSERT_TRUE(arn);
+  std::string rest = arn->resource.substr(std::string("role/").size());
+  auto slash = rest.rfind('/');
+  std::string name = slash == std::string::npos ? rest : rest.substr(slash + 1);
+  std::string path = slash == std::string::npos ? "/" : "/" + rest.substr(0, slash + 1);
+  Json trust = {{"Version", "2012-10-17"},
+                {"Statement", {{{"Effect", "Allow"},
+                                {"Principal", {{"AWS", "arn:aws:iam::" + arn->account + ":root"}}},
+                                {"Action", "sts:AssumeRole"}}}}};
+  Principal root{"root", "arn:aws:iam::" + arn->account + ":root", arn->account, arn->account, "", ""};
+  RequestContext ctx{core, request_id(), "iam", "", "us-east-1", arn->account, "test", root, core.clock().now(), "", false};
+  core.invoke(ctx, "iam", "CreateRole", {{"RoleName", name}, {"Path", path}, {"AssumeRolePolicyDocument", trust.dump()}});
+}
+
 class StsTest : public ::testing::Test {
  protected:
   static Options ephemeral() {
@@ -27,7 +46,11 @@ class StsTest : public ::testing::Test {
     o.ephemeral = true;
     return o;
   }
-  StsTest() : core(ephemeral()) {}
+  StsTest() : core(ephemeral()) {
+    for (const char* role : {kRole, "arn:aws:iam::000000000000:role/other", "arn:aws:iam::000000000000:role/team/deploy",
+                             "arn:aws:iam::000000000000:role/next", "arn:aws:iam::111122223333:role/audit"})
+      create_role(core, role);
+  }
 
   RequestContext root_ctx(const std::string& account = kAccount) {
     Principal root{"root", "arn:aws:iam::" + account + ":root", account, account, "", ""};
@@ -467,6 +490,7 @@ TEST(StsPersistence, IssuedCredentialsSurviveARestart) {
     Options options;
     options.state_dir = dir.string();
     Core core(options);
+    create_role(core, kRole);
     Principal root{"root", "arn:aws:iam::000000000000:root", kAccount, kAccount, "", ""};
     RequestContext ctx{core, request_id(), "sts", "", "us-east-1", kAccount, "test", root, core.clock().now(), "", false};
     Json out = core.invoke(ctx, "sts", "AssumeRole", {{"RoleArn", kRole}, {"RoleSessionName", "persist"}});

@@ -21,6 +21,7 @@ import {
   InvalidRequestException,
 } from "@aws-sdk/client-secrets-manager";
 import { STSClient, GetCallerIdentityCommand, AssumeRoleCommand } from "@aws-sdk/client-sts";
+import { IAMClient, CreateRoleCommand } from "@aws-sdk/client-iam";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const BIN = process.env.CLOUDBOX_BIN || resolve(here, "../../../build/cloudbox");
@@ -213,6 +214,16 @@ test("sts: caller identity, AssumeRole credentials that work and expire", async 
     new GetCallerIdentityCommand({}),
   );
   assert.equal(other.Account, "123456789012");
+
+  // As on AWS, the role must exist (and trust the caller) before it can be assumed.
+  const iam = new IAMClient({ endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+  const trust = {
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::000000000000:root" }, Action: "sts:AssumeRole" }],
+  };
+  const role = await iam.send(new CreateRoleCommand({ RoleName: "js-role", AssumeRolePolicyDocument: JSON.stringify(trust) }));
+  assert.equal(role.Role.Arn, "arn:aws:iam::000000000000:role/js-role");
+  assert.match(role.Role.RoleId, /^AROA[A-Z2-7]{17}$/);
 
   const assumed = await sts().send(
     new AssumeRoleCommand({
