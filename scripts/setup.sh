@@ -33,7 +33,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # JavaScript SDK v3 clients for the integration tests.
-if [ ! -d tests/integration/js/node_modules/@aws-sdk/client-secrets-manager ]; then
-  (cd tests/integration/js && npm install --no-audit --no-fund --loglevel=error)
+# Reinstalled whenever the lock file is newer than what node_modules was installed from.
+js=tests/integration/js
+if [ ! -f $js/node_modules/.package-lock.json ] || [ $js/package-lock.json -nt $js/node_modules/.package-lock.json ]; then
+  (cd $js && npm ci --no-audit --no-fund --loglevel=error)
 fi
 echo "setup: done"
