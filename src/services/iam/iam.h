@@ -11,6 +11,7 @@
 //   account.cpp       account alias, summary, password policy, authorization details
 //   providers.cpp     OpenID Connect and SAML identity providers
 //   simulate.cpp      SimulatePrincipalPolicy / SimulateCustomPolicy / GetContextKeysFor…
+//   authorize.cpp     deciding requests for enforcement (called by the core's authorization hook)
 //   policy/           the policy language library (validation and evaluation), self-contained
 #include <map>
 #include <string>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "core/service.h"
+#include "services/iam/authorize.h"
 #include "services/iam/policy/policy.h"
 
 namespace cloudbox::iam {
@@ -77,6 +79,21 @@ class IamService : public Service {
   };
   PrincipalPolicies policies_of_user(AccountState& a, const std::string& account, const Json& user);
   PrincipalPolicies policies_of_role(AccountState& a, const std::string& account, const Json& role);
+
+  // --- enforcement (authorize.cpp) ---
+  // Decides each target for the request's principal; returns when all are allowed, otherwise throws the denial
+  // the request's protocol uses (AccessDenied 403 for query, AccessDeniedException 400 for json / 403 for
+  // rest-json, EC2's UnauthorizedOperation with an encoded authorization message). The account root is always
+  // allowed. Records access-key and role last use. Locks the service itself.
+  void authorize(const RequestContext& ctx, const std::vector<AuthzTarget>& targets);
+  struct Decided {
+    policy::Result result;
+    std::string principal_arn;
+    std::string denied_resource;
+    policy::Context context;
+  };
+  // One target's decision with the context IAM built (the same evaluation authorize() makes).
+  Decided decide(const RequestContext& ctx, const AuthzTarget& target);
 
  private:
   // users.cpp
@@ -194,6 +211,7 @@ class IamService : public Service {
                 const std::string& source_arn);
 
   void load_aws_policies();
+  void record_use(const RequestContext& ctx);
 
   std::map<std::string, AccountState> accounts_;
   std::vector<AwsManagedPolicy> aws_policies_;

@@ -447,6 +447,10 @@ Result evaluate(const Input& in, const Request& req) {
   if (session) r.session_allowed = session->allow;
   r.resource_allowed = resource.allow;
   if (!denies.empty()) {
+    r.deny_source = !identity.denies.empty()            ? "identity"
+                    : boundary && !boundary->denies.empty() ? "boundary"
+                    : session && !session->denies.empty()   ? "session"
+                                                            : "resource";
     r.decision = Decision::ExplicitDeny;
     r.matched = std::move(denies);
     return r;
@@ -472,6 +476,7 @@ Result evaluate(const Input& in, const Request& req) {
   } else {
     allowed = identity_ok && resource.allow;
   }
+  if (!allowed) r.deny_source = !identity.allow ? "identity" : !boundary_ok ? "boundary" : !session_ok ? "session" : "identity";
   if (allowed) {
     r.decision = Decision::Allowed;
     r.matched = identity.allows;

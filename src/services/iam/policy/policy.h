@@ -137,6 +137,8 @@ struct Result {
   std::optional<bool> boundary_allowed;  // set when a boundary applies
   std::optional<bool> session_allowed;
   bool resource_allowed = false;
+  // Which kind of policy decided a denial: identity | boundary | session | resource (for AWS's denial messages).
+  std::string deny_source;
   std::vector<std::string> missing_context;
 };
 
