@@ -259,6 +259,29 @@ TEST_F(Ec2VpcTest, InterfaceEndpointTakesAddressesAndBlocksSubnetDeletion) {
             "InvalidServiceName");
 }
 
+TEST_F(Ec2VpcTest, NetworkInterfacesOfOnesOwn) {
+  std::string v = vpc("10.13.0.0/16");
+  std::string s = subnet(v, "10.13.1.0/24");
+  std::string sg = call("CreateSecurityGroup", {{"GroupName", "e"}, {"Description", "e"}, {"VpcId", v}})["GroupId"];
+  auto eni = call("CreateNetworkInterface", {{"SubnetId", s}, {"PrivateIpAddress", "10.13.1.50"}, {"Groups", {sg}}})["NetworkInterface"];
+  EXPECT_EQ(eni["PrivateIpAddress"], "10.13.1.50");
+  EXPECT_EQ(eni["Status"], "available");
+  EXPECT_EQ(call("DescribeSubnets", {{"SubnetIds", {s}}})["Subnets"][0]["AvailableIpAddressCount"], 250);
+  EXPECT_EQ(fails("CreateNetworkInterface", {{"SubnetId", s}, {"PrivateIpAddress", "10.13.1.50"}}).code,
+            "InvalidIPAddress.InUse");
+  EXPECT_EQ(fails("CreateNetworkInterface", {{"SubnetId", s}, {"PrivateIpAddress", "10.13.1.2"}}).code,
+            "InvalidParameterValue");
+  EXPECT_EQ(fails("DeleteSecurityGroup", {{"GroupId", sg}}).code, "DependencyViolation");
+  EXPECT_EQ(fails("DeleteSubnet", {{"SubnetId", s}}).code, "DependencyViolation");
+  call("ModifyNetworkInterfaceAttribute", {{"NetworkInterfaceId", eni["NetworkInterfaceId"]}, {"SourceDestCheck", {{"Value", false}}}});
+  auto got = call("DescribeNetworkInterfaces", {{"NetworkInterfaceIds", {eni["NetworkInterfaceId"]}}})["NetworkInterfaces"][0];
+  EXPECT_EQ(got["SourceDestCheck"], false);
+  call("DeleteNetworkInterface", {{"NetworkInterfaceId", eni["NetworkInterfaceId"]}});
+  EXPECT_EQ(call("DescribeSubnets", {{"SubnetIds", {s}}})["Subnets"][0]["AvailableIpAddressCount"], 251);
+  call("DeleteSecurityGroup", {{"GroupId", sg}});
+  call("DeleteSubnet", {{"SubnetId", s}});
+}
+
 TEST(Ec2VpcDurability, RestartRebuildsState) {
   std::string dir = std::filesystem::temp_directory_path() / ("cloudbox-ec2-" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);

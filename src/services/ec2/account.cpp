@@ -124,6 +124,7 @@ Json Ec2Service::create_tags(RequestContext& ctx, const Json& in) {
   for (Res* res : targets) {
     for (const auto& t : list) res->tags[t.value("Key", "")] = t.value("Value", "");
     touch(r, res->id);
+    r.tag_index_stale = true;
   }
   return Json::object();
 }
@@ -150,6 +151,7 @@ Json Ec2Service::delete_tags(RequestContext& ctx, const Json& in) {
       }
     }
     touch(r, res->id);
+    r.tag_index_stale = true;
   }
   return Json::object();
 }

@@ -250,7 +250,7 @@ Json Ec2Service::create_security_group(RequestContext& ctx, const Json& in) {
     throw AwsError("InvalidParameterValue",
                    "Invalid security group description. Length must be 255 characters or fewer", 400);
   for (const auto& [gid, g] : r.of("sg"))
-    if (g.doc.value("VpcId", "") == vpc_id && g.doc.value("GroupName", "") == name)
+    if (field_is(g.doc, "GroupName", name) && field_is(g.doc, "VpcId", vpc_id))
       throw AwsError("InvalidGroup.Duplicate", "The security group '" + name + "' already exists for VPC '" + vpc_id + "'",
                      400);
   TagMap tags = tags_from_specs(in, "security-group");

@@ -190,6 +190,9 @@ void Ec2Service::register_operations(std::unordered_map<std::string, Handler>& t
       {"AssociateSubnetCidrBlock", &Ec2Service::associate_subnet_cidr_block},
       {"DisassociateSubnetCidrBlock", &Ec2Service::disassociate_subnet_cidr_block},
       {"DescribeNetworkInterfaces", &Ec2Service::describe_network_interfaces},
+      {"CreateNetworkInterface", &Ec2Service::create_network_interface},
+      {"DeleteNetworkInterface", &Ec2Service::delete_network_interface_op},
+      {"ModifyNetworkInterfaceAttribute", &Ec2Service::modify_network_interface_attribute},
       {"CreateInternetGateway", &Ec2Service::create_internet_gateway},
       {"DeleteInternetGateway", &Ec2Service::delete_internet_gateway},
       {"DescribeInternetGateways", &Ec2Service::describe_internet_gateways},
@@ -273,6 +276,11 @@ std::string Ec2Service::record_key(const RegionState& r, const std::string& id) 
 
 void Ec2Service::flush() {
   if (dirty_.empty() && dirty_meta_.empty()) return;
+  if (core_.store().ephemeral()) {  // nothing is written, so nothing needs building
+    dirty_.clear();
+    dirty_meta_.clear();
+    return;
+  }
   Store::Batch batch;
   for (const auto& key : dirty_meta_) {
     auto it = regions_.find(key);
@@ -374,6 +382,7 @@ Res& Ec2Service::add(RegionState& r, const std::string& id, Json doc, TagMap tag
   Res& slot = r.of(res.kind)[id];
   slot = std::move(res);
   touch(r, id);
+  r.tag_index_stale = true;
   return slot;
 }
 
@@ -381,6 +390,7 @@ void Ec2Service::touch(RegionState& r, const std::string& id) { dirty_.insert({r
 
 void Ec2Service::drop(RegionState& r, const std::string& id) {
   r.of(kind_of_id(id)).erase(id);
+  r.tag_index_stale = true;
   touch(r, id);
 }
 
@@ -439,6 +449,38 @@ TagMap Ec2Service::tags_from_specs(const Json& in, const std::string& resource_t
 
 std::string Ec2Service::new_id(const std::string& prefix) const { return prefix + "-" + random_hex(17); }
 
+std::optional<std::set<std::string>> Ec2Service::tag_candidates(RegionState& r, const std::string& kind,
+                                                               const std::vector<Filter>& filters) {
+  // The first tag:K filter whose values are all literal (no wildcards) narrows the candidates.
+  const Filter* pick = nullptr;
+  for (const auto& f : filters) {
+    if (f.name.rfind("tag:", 0) != 0 || f.values.empty()) continue;
+    bool literal = true;
+    for (const auto& v : f.values) literal = literal && v.find_first_of("*?\\") == std::string::npos;
+    if (literal) {
+      pick = &f;
+      break;
+    }
+  }
+  if (!pick) return std::nullopt;
+  if (r.tag_index_stale) {
+    r.tag_index.clear();
+    for (const auto& [k, m] : r.kinds)
+      for (const auto& [id, res] : m)
+        for (const auto& [tk, tv] : res.tags) r.tag_index[tk][tv].push_back(id);
+    r.tag_index_stale = false;
+  }
+  std::set<std::string> out;
+  auto kit = r.tag_index.find(pick->name.substr(4));
+  if (kit == r.tag_index.end()) return out;
+  std::string prefix = kind + "-";
+  for (const auto& v : pick->values)
+    if (auto vit = kit->second.find(v); vit != kit->second.end())
+      for (const auto& id : vit->second)
+        if (id.compare(0, prefix.size(), prefix) == 0) out.insert(id);
+  return out;
+}
+
 Json Ec2Service::describe(RequestContext& ctx, const Json& in, const std::string& kind, const char* ids_member,
                           const char* out_member, const FilterTable& table, const char* filter_member,
                           const std::function<bool(const Res&)>& include) {
@@ -461,6 +503,9 @@ Json Ec2Service::describe(RequestContext& ctx, const Json& in, const std::string
     }
     if (!missing.empty()) not_found(kind, missing);
     for (const auto& id : uniq) chosen.push_back(&all.at(id));
+  } else if (auto candidates = tag_candidates(r, kind, filters)) {
+    for (const auto& id : *candidates)
+      if (auto it = all.find(id); it != all.end() && (!include || include(it->second))) chosen.push_back(&it->second);
   } else {
     for (const auto& [id, res] : all)
       if (!include || include(res)) chosen.push_back(&res);

@@ -4,6 +4,7 @@
 // Elastic IP allocation (for NAT gateways), network interfaces made by those, regions and zones, and one
 // tagging store for all of them. Every account and region gets AWS's default VPC on first use.
 #include <functional>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -76,6 +77,9 @@ class Ec2Service : public Service {
   Json associate_subnet_cidr_block(RequestContext& ctx, const Json& in);
   Json disassociate_subnet_cidr_block(RequestContext& ctx, const Json& in);
   Json describe_network_interfaces(RequestContext& ctx, const Json& in);
+  Json create_network_interface(RequestContext& ctx, const Json& in);
+  Json delete_network_interface_op(RequestContext& ctx, const Json& in);
+  Json modify_network_interface_attribute(RequestContext& ctx, const Json& in);
   // --- gateways.cpp
   Json create_internet_gateway(RequestContext& ctx, const Json& in);
   Json delete_internet_gateway(RequestContext& ctx, const Json& in);
@@ -155,6 +159,9 @@ class Ec2Service : public Service {
                 const char* out_member, const FilterTable& table, const char* filter_member = "Filters",
                 const std::function<bool(const Res&)>& include = nullptr);
   // Throws the kind's NotFound error for the given missing ids.
+  // Ids of `kind` that a literal tag:K filter selects (through the tag index), or nullopt when no such filter.
+  std::optional<std::set<std::string>> tag_candidates(RegionState& r, const std::string& kind,
+                                                      const std::vector<Filter>& filters);
   [[noreturn]] static void not_found(const std::string& kind, const std::vector<std::string>& ids);
   static void check_id_form(const std::string& kind, const std::string& id);
   // Tags from TagSpecifications for `resource_type`.
@@ -204,6 +211,12 @@ class Ec2Service : public Service {
 
 // A security group as Describe* shows it: IpPermissions / IpPermissionsEgress built from its rules.
 Json sg_view(const RegionState& r, const Res& sg);
+
+// True when document `d` has string member `k` equal to `v` (no copies: for loops over many resources).
+inline bool field_is(const Json& d, const char* k, const std::string& v) {
+  auto it = d.find(k);
+  return it != d.end() && it->is_string() && it->get_ref<const std::string&>() == v;
+}
 
 // Helpers for handler files.
 std::string str(const Json& in, const char* member, const std::string& fallback = "");

@@ -7,6 +7,8 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include "core/common/json.h"
 #include "core/common/tags.h"
@@ -28,6 +30,10 @@ struct RegionState {
   std::string region;
   bool defaults = false;  // the default VPC and its companions were made (once, on first use)
   std::map<std::string, std::map<std::string, Res>> kinds;  // kind → id → resource
+  // Tag key → value → ids of every kind: lets a tag-filtered Describe* visit only what matches. Rebuilt lazily
+  // after resources are added, removed or retagged (tag_index_stale).
+  std::unordered_map<std::string, std::unordered_map<std::string, std::vector<std::string>>> tag_index;
+  bool tag_index_stale = true;
 
   std::map<std::string, Res>& of(const std::string& kind) { return kinds[kind]; }
   Res* find(const std::string& kind, const std::string& id) {

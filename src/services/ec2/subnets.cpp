@@ -123,8 +123,8 @@ Json Ec2Service::create_subnet(RequestContext& ctx, const Json& in) {
   }
   if (!inside) throw AwsError("InvalidSubnet.Range", "The CIDR '" + text + "' is invalid.", 400);
   for (const auto& [sid, s] : r.of("subnet")) {
-    if (s.doc.value("VpcId", "") != vpc_id) continue;
-    auto sc = Ipv4Cidr::parse(s.doc.value("CidrBlock", ""));
+    if (!field_is(s.doc, "VpcId", vpc_id)) continue;
+    auto sc = Ipv4Cidr::parse(s.doc["CidrBlock"].get_ref<const std::string&>());
     if (sc && sc->overlaps(*c))
       throw AwsError("InvalidSubnet.Conflict", "The CIDR '" + text + "' conflicts with another subnet", 400);
   }
@@ -175,7 +175,7 @@ Json Ec2Service::create_subnet(RequestContext& ctx, const Json& in) {
     // AWS spreads subnets over the zones; pick the zone with the fewest subnets of this VPC.
     std::map<std::string, int> used;
     for (const auto& [sid, s] : r.of("subnet"))
-      if (s.doc.value("VpcId", "") == vpc_id) used[s.doc.value("AvailabilityZone", "")]++;
+      if (field_is(s.doc, "VpcId", vpc_id)) used[s.doc["AvailabilityZone"].get_ref<const std::string&>()]++;
     for (const auto& z : zones)
       if (used[z.name] < used[zone.name]) zone = z;
   }
@@ -394,6 +394,92 @@ Json Ec2Service::disassociate_subnet_cidr_block(RequestContext& ctx, const Json&
   }
   throw AwsError("InvalidSubnetCidrBlockAssociationID.NotFound",
                  "The subnet CIDR block with association ID '" + assoc_id + "' does not exist", 400);
+}
+
+}  // namespace cloudbox::ec2
+
+namespace cloudbox::ec2 {
+
+// ---------------------------------------------------------------------------------------------------
+// Network interfaces of one's own (the ones NAT gateways and endpoints make are requester-managed)
+
+Json Ec2Service::create_network_interface(RequestContext& ctx, const Json& in) {
+  RegionState& r = region(ctx);
+  Res& subnet = get(r, "subnet", str(in, "SubnetId"));
+  std::string vpc_id = subnet.doc.value("VpcId", "");
+  Json groups = Json::array();
+  auto ids = strings(in, "Groups");
+  if (ids.empty())
+    for (const auto& [gid, g] : r.of("sg"))
+      if (g.doc.value("VpcId", "") == vpc_id && g.doc.value("_Default", false)) ids.push_back(gid);
+  for (const auto& gid : ids) {
+    Res& g = get(r, "sg", gid);
+    if (g.doc.value("VpcId", "") != vpc_id)
+      throw AwsError("InvalidParameterValue",
+                     "Security group " + gid + " and subnet " + subnet.id + " belong to different networks.", 400);
+    groups.push_back({{"GroupId", gid}, {"GroupName", g.doc.value("GroupName", "")}});
+  }
+  std::string token = str(in, "ClientToken");
+  if (!token.empty())
+    for (const auto& [eid, e] : r.of("eni"))
+      if (e.doc.value("_ClientToken", "") == token) return {{"NetworkInterface", render(r, e)}, {"ClientToken", token}};
+  TagMap tags = tags_from_specs(in, "network-interface");
+  std::string wanted = str(in, "PrivateIpAddress");
+  if (!wanted.empty()) allocate_ip(r, subnet, wanted);  // validates and reserves the address
+  Res& eni = make_network_interface(r, subnet, str(in, "InterfaceType", "interface"), str(in, "Description"), groups);
+  if (!wanted.empty()) {
+    // make_network_interface took the next free address; give it back and use the requested one.
+    release_ip(r, subnet.id, eni.doc.value("PrivateIpAddress", ""));
+    std::string dns = "ip-" + wanted;
+    std::replace(dns.begin(), dns.end(), '.', '-');
+    dns += r.region == "us-east-1" ? ".ec2.internal" : "." + r.region + ".compute.internal";
+    eni.doc["PrivateIpAddress"] = wanted;
+    eni.doc["PrivateDnsName"] = dns;
+    eni.doc["PrivateIpAddresses"] = {{{"Primary", true}, {"PrivateIpAddress", wanted}, {"PrivateDnsName", dns}}};
+  }
+  eni.doc["RequesterManaged"] = false;
+  eni.doc.erase("RequesterId");
+  eni.doc["SourceDestCheck"] = true;
+  eni.doc["Status"] = "available";
+  if (!token.empty()) eni.doc["_ClientToken"] = token;
+  eni.tags = std::move(tags);
+  r.tag_index_stale = true;
+  touch(r, eni.id);
+  Json out = {{"NetworkInterface", render(r, eni)}};
+  if (!token.empty()) out["ClientToken"] = token;
+  return out;
+}
+
+Json Ec2Service::delete_network_interface_op(RequestContext& ctx, const Json& in) {
+  RegionState& r = region(ctx);
+  std::string id = str(in, "NetworkInterfaceId");
+  Res& eni = get(r, "eni", id);
+  if (eni.doc.value("RequesterManaged", false) || eni.doc.contains("Attachment"))
+    throw AwsError("InvalidNetworkInterface.InUse", "Interface: [" + id + "] in use.", 400);
+  delete_network_interface(r, id);
+  return Json::object();
+}
+
+Json Ec2Service::modify_network_interface_attribute(RequestContext& ctx, const Json& in) {
+  RegionState& r = region(ctx);
+  std::string id = str(in, "NetworkInterfaceId");
+  Res& eni = get(r, "eni", id);
+  if (has(in, "Groups")) {
+    Json groups = Json::array();
+    for (const auto& gid : strings(in, "Groups")) {
+      Res& g = get(r, "sg", gid);
+      if (g.doc.value("VpcId", "") != eni.doc.value("VpcId", ""))
+        throw AwsError("InvalidParameterValue",
+                       "Security group " + gid + " and interface " + id + " belong to different networks.", 400);
+      groups.push_back({{"GroupId", gid}, {"GroupName", g.doc.value("GroupName", "")}});
+    }
+    eni.doc["Groups"] = groups;
+  }
+  if (has(in, "SourceDestCheck")) eni.doc["SourceDestCheck"] = flag(in, "SourceDestCheck");
+  if (has(in, "Description") && in["Description"].is_object())
+    eni.doc["Description"] = in["Description"].value("Value", "");
+  touch(r, id);
+  return Json::object();
 }
 
 }  // namespace cloudbox::ec2

@@ -52,7 +52,8 @@ Ipv4Cidr vpc_block(const std::string& text, const char* param = "cidrBlock") {
 std::string amazon_ipv6_block() {
   // Amazon's pools hand out /56 blocks from 2600:1f00::/24-style ranges.
   std::string h = random_hex(6);
-  return "2600:1f1" + h.substr(0, 1) + ":" + h.substr(1, 3) + ":" + h.substr(4, 2) + "00::/56";
+  std::string text = "2600:1f1" + h.substr(0, 1) + ":" + h.substr(1, 3) + ":" + h.substr(4, 2) + "00::/56";
+  return Ipv6Cidr::parse(text)->str();  // canonical form (no leading zeros)
 }
 
 }  // namespace
