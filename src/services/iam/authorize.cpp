@@ -49,15 +49,15 @@ IamService::Decided IamService::decide(const RequestContext& ctx, const AuthzTar
   auto read_session_policies = [&]() {
     if (session.contains("policy") && session["policy"].is_string()) {
       has_session_policies = true;
-      if (auto sp = policy::Policy::parse(session["policy"].get<std::string>(), "SessionPolicy", "none"))
-        session_policies.push_back(std::move(*sp));
+      if (auto sp = parsed("session/" + ctx.access_key_id, session["policy"].get<std::string>(), "SessionPolicy", "none"))
+        session_policies.push_back(*sp);
     }
     for (const auto& arn_j : session.value("policy_arns", Json::array())) {
       has_session_policies = true;
       std::string arn = arn_j.get<std::string>();
       if (auto doc = managed_policy_document(a, acct, arn))
-        if (auto sp = policy::Policy::parse(*doc, arn.substr(arn.rfind('/') + 1), "none"))
-          session_policies.push_back(std::move(*sp));
+        if (auto sp = parsed("session/" + ctx.access_key_id + "/" + arn, *doc, arn.substr(arn.rfind('/') + 1), "none"))
+          session_policies.push_back(*sp);
     }
   };
 
@@ -68,7 +68,12 @@ IamService::Decided IamService::decide(const RequestContext& ctx, const AuthzTar
       out.result.deny_source = "identity";
       return out;
     }
-    policies = policies_of_user(a, acct, it->second);
+    auto& cached = principal_cache_[p.arn];
+    if (cached.generation != generation_ || generation_ == 0) {
+      cached.policies = policies_of_user(a, acct, it->second);
+      cached.generation = generation_;
+    }
+    policies = cached.policies;
     context.set("aws:username", p.name);
     add_tags(it->second.value("Tags", Json::object()));
   } else if (p.type == "assumed-role") {
@@ -79,7 +84,12 @@ IamService::Decided IamService::decide(const RequestContext& ctx, const AuthzTar
       return out;
     }
     caller.role_arn = it->second["Arn"].get<std::string>();
-    policies = policies_of_role(a, acct, it->second);
+    auto& cached = principal_cache_["role:" + caller.role_arn];
+    if (cached.generation != generation_ || generation_ == 0) {
+      cached.policies = policies_of_role(a, acct, it->second);
+      cached.generation = generation_;
+    }
+    policies = cached.policies;
     add_tags(it->second.value("Tags", Json::object()));
     add_tags(session.value("tags", Json::object()));  // session tags override the role's
     read_session_policies();
@@ -122,27 +132,33 @@ IamService::Decided IamService::decide(const RequestContext& ctx, const AuthzTar
     for (const auto& x : v) o.push_back(&x);
     return o;
   };
+  auto shared_ptrs = [](const std::vector<PolicyPtr>& v) {
+    std::vector<const policy::Policy*> o;
+    for (const auto& x : v) o.push_back(x.get());
+    return o;
+  };
   policy::Input input;
-  input.identity = ptrs(policies.identity);
-  if (policies.boundary) input.boundary = ptrs(*policies.boundary);
+  input.identity = shared_ptrs(policies.identity);
+  if (policies.boundary) input.boundary = shared_ptrs(*policies.boundary);
   if (has_session_policies) input.session = ptrs(session_policies);
   input.resource = ptrs(resource_policies);
 
   std::vector<std::string> resources = target.resources;
   if (resources.empty()) resources.push_back("*");
   out.result.decision = policy::Decision::Allowed;
+  policy::Request req{target.action, "", caller, target.resource_account, std::move(context)};
   for (const auto& resource : resources) {
-    policy::Request req{target.action, resource, caller, target.resource_account, context};
+    req.resource = resource;
     policy::Result r = policy::evaluate(input, req);
     if (r.decision != policy::Decision::Allowed) {
       out.result = std::move(r);
       out.denied_resource = resource;
-      out.context = context;
+      out.context = std::move(req.context);
       return out;
     }
     out.result.matched.insert(out.result.matched.end(), r.matched.begin(), r.matched.end());
   }
-  out.context = context;
+  out.context = std::move(req.context);
   return out;
 }
 

@@ -14,6 +14,7 @@
 //   authorize.cpp     deciding requests for enforcement (called by the core's authorization hook)
 //   policy/           the policy language library (validation and evaluation), self-contained
 #include <map>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -73,11 +74,14 @@ class IamService : public Service {
   const std::vector<AwsManagedPolicy>& aws_policies() const { return aws_policies_; }
 
   // The policies that apply to a principal, parsed for the engine (ids and types as the simulator reports them).
+  using PolicyPtr = std::shared_ptr<const policy::Policy>;
   struct PrincipalPolicies {
-    std::vector<policy::Policy> identity;
-    std::optional<std::vector<policy::Policy>> boundary;
+    std::vector<PolicyPtr> identity;
+    std::optional<std::vector<PolicyPtr>> boundary;
   };
-  PrincipalPolicies policies_of_user(AccountState& a, const std::string& account, const Json& user);
+  // `inline_type` is what the entity's own inline policies are reported as (user, or group for a group).
+  PrincipalPolicies policies_of_user(AccountState& a, const std::string& account, const Json& user,
+                                     const char* inline_type = "user");
   PrincipalPolicies policies_of_role(AccountState& a, const std::string& account, const Json& role);
 
   // --- enforcement (authorize.cpp) ---
@@ -211,6 +215,17 @@ class IamService : public Service {
                 const std::string& source_arn);
 
   void load_aws_policies();
+  // Parsed policies, cached by a key that changes whenever the document can (policy id + version for managed
+  // policies, entity id + name + text hash for inline ones), so requests do not re-parse documents.
+  PolicyPtr parsed(const std::string& key, const std::string& text, const std::string& id, const std::string& type);
+  std::unordered_map<std::string, PolicyPtr> parsed_;
+  // Every write bumps the generation; per-principal policy sets computed at an older generation are stale.
+  uint64_t generation_ = 0;
+  struct CachedPrincipal {
+    uint64_t generation = 0;
+    PrincipalPolicies policies;
+  };
+  std::unordered_map<std::string, CachedPrincipal> principal_cache_;
   void record_use(const RequestContext& ctx);
 
   std::map<std::string, AccountState> accounts_;

@@ -253,10 +253,12 @@ std::map<std::string, Json> AccountState::*collection(const std::string& kind) {
 }  // namespace
 
 void IamService::save(const std::string& account, const char* kind, const Json& entity, const std::string& name) {
+  ++generation_;
   core_.store().put(kNamespace, account + "/" + kind + "/" + lower(name), entity);
 }
 
 void IamService::erase(const std::string& account, const char* kind, const std::string& name) {
+  ++generation_;
   core_.store().erase(kNamespace, account + "/" + kind + "/" + lower(name));
 }
 
@@ -284,7 +286,12 @@ void IamService::load() {
   }
 }
 
-void IamService::reset() { accounts_.clear(); }
+void IamService::reset() {
+  accounts_.clear();
+  parsed_.clear();
+  principal_cache_.clear();
+  ++generation_;
+}
 
 Json IamService::health() const {
   size_t users = 0, roles = 0, policies = 0;
@@ -363,56 +370,65 @@ int IamService::boundary_count(const AccountState& a, const std::string& arn) co
   return n;
 }
 
-namespace {
-void add_policy(std::vector<policy::Policy>& out, const std::string& text, const std::string& id, const std::string& type) {
-  if (auto p = policy::Policy::parse(text, id, type)) out.push_back(std::move(*p));
+IamService::PolicyPtr IamService::parsed(const std::string& key, const std::string& text, const std::string& id,
+                                         const std::string& type) {
+  std::string full = type + "|" + id + "|" + key;
+  auto it = parsed_.find(full);
+  if (it != parsed_.end()) return it->second;
+  auto p = policy::Policy::parse(text, id, type);
+  if (!p) return nullptr;
+  if (parsed_.size() > 20000) parsed_.clear();
+  auto ptr = std::make_shared<const policy::Policy>(std::move(*p));
+  parsed_.emplace(full, ptr);
+  return ptr;
 }
-}  // namespace
 
-IamService::PrincipalPolicies IamService::policies_of_user(AccountState& a, const std::string& account, const Json& user) {
+IamService::PrincipalPolicies IamService::policies_of_user(AccountState& a, const std::string& account, const Json& user,
+                                                           const char* inline_type) {
   PrincipalPolicies out;
-  auto managed = [&](const Json& entity) {
-    for (const auto& arn_j : entity.value("attached", Json::array())) {
-      std::string arn = arn_j.get<std::string>();
-      auto doc = managed_policy_document(a, account, arn);
-      if (doc) add_policy(out.identity, *doc, arn.substr(arn.rfind('/') + 1), find_aws_policy(arn) ? "aws-managed" : "user-managed");
+  auto managed = [&](const std::string& arn) -> PolicyPtr {
+    std::string name = arn.substr(arn.rfind('/') + 1);
+    if (const auto* p = find_aws_policy(arn)) return parsed(arn, p->document, name, "aws-managed");
+    if (Json* p = find_customer_policy(a, account, arn)) {
+      std::string def = (*p)["DefaultVersionId"].get<std::string>();
+      for (const auto& v : (*p)["versions"])
+        if (v["VersionId"] == def)
+          return parsed((*p)["PolicyId"].get<std::string>() + "/" + def, v["Document"].get<std::string>(), name,
+                        "user-managed");
+    }
+    return nullptr;
+  };
+  auto inline_policies = [&](const Json& entity, const char* type, const std::string& owner) {
+    if (!entity.contains("inline")) return;
+    for (const auto& [name, doc] : entity["inline"].items()) {
+      const std::string& text = doc.get_ref<const std::string&>();
+      if (auto p = parsed(owner + "/" + name + "/" + std::to_string(text.size()) + "/" +
+                             std::to_string(std::hash<std::string>{}(text)),
+                         text, name, type))
+        out.identity.push_back(p);
     }
   };
-  for (const Json& inl = user.contains("inline") ? user["inline"] : kEmptyObject; const auto& [name, doc] : inl.items())
-    add_policy(out.identity, doc.get<std::string>(), name, "user");
-  managed(user);
+  auto attached = [&](const Json& entity) {
+    for (const auto& arn_j : entity.value("attached", Json::array()))
+      if (auto p = managed(arn_j.get<std::string>())) out.identity.push_back(p);
+  };
+  inline_policies(user, inline_type, user.value("UserId", user.value("RoleId", user.value("GroupId", std::string()))));
+  attached(user);
   for (const auto& g : user.value("groups", Json::array())) {
     auto it = a.groups.find(lower(g.get<std::string>()));
     if (it == a.groups.end()) continue;
-    for (const Json& inl = it->second.contains("inline") ? it->second["inline"] : kEmptyObject; const auto& [name, doc] : inl.items())
-      add_policy(out.identity, doc.get<std::string>(), name, "group");
-    managed(it->second);
+    inline_policies(it->second, "group", it->second["GroupId"].get<std::string>());
+    attached(it->second);
   }
   if (user.contains("PermissionsBoundary")) {
     out.boundary.emplace();
-    std::string arn = user["PermissionsBoundary"].get<std::string>();
-    if (auto doc = managed_policy_document(a, account, arn))
-      add_policy(*out.boundary, *doc, arn.substr(arn.rfind('/') + 1), find_aws_policy(arn) ? "aws-managed" : "user-managed");
+    if (auto p = managed(user["PermissionsBoundary"].get<std::string>())) out.boundary->push_back(p);
   }
   return out;
 }
 
 IamService::PrincipalPolicies IamService::policies_of_role(AccountState& a, const std::string& account, const Json& role) {
-  PrincipalPolicies out;
-  for (const Json& inl = role.contains("inline") ? role["inline"] : kEmptyObject; const auto& [name, doc] : inl.items())
-    add_policy(out.identity, doc.get<std::string>(), name, "role");
-  for (const auto& arn_j : role.value("attached", Json::array())) {
-    std::string arn = arn_j.get<std::string>();
-    if (auto doc = managed_policy_document(a, account, arn))
-      add_policy(out.identity, *doc, arn.substr(arn.rfind('/') + 1), find_aws_policy(arn) ? "aws-managed" : "user-managed");
-  }
-  if (role.contains("PermissionsBoundary")) {
-    out.boundary.emplace();
-    std::string arn = role["PermissionsBoundary"].get<std::string>();
-    if (auto doc = managed_policy_document(a, account, arn))
-      add_policy(*out.boundary, *doc, arn.substr(arn.rfind('/') + 1), find_aws_policy(arn) ? "aws-managed" : "user-managed");
-  }
-  return out;
+  return policies_of_user(a, account, role, "role");
 }
 
 void IamService::load_aws_policies() {

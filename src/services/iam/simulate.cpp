@@ -71,8 +71,11 @@ Json IamService::simulate(RequestContext& ctx, const Json& in, const PrincipalPo
   std::vector<policy::Policy> identity = read_inputs(in, "PolicyInputList", "PolicyInputList");
   std::optional<std::vector<policy::Policy>> boundary;
   if (principal) {
-    identity.insert(identity.end(), principal->identity.begin(), principal->identity.end());
-    boundary = principal->boundary;
+    for (const auto& p : principal->identity) identity.push_back(*p);
+    if (principal->boundary) {
+      boundary.emplace();
+      for (const auto& p : *principal->boundary) boundary->push_back(*p);
+    }
   }
   if (in.contains("PermissionsBoundaryPolicyInputList"))
     boundary = read_inputs(in, "PermissionsBoundaryPolicyInputList", "PermissionsBoundaryPolicyInputList");
@@ -174,10 +177,8 @@ Json IamService::simulate_principal_policy(RequestContext& ctx, const Json& in) 
   }
   if (resource.rfind("group/", 0) == 0) {
     Json& g = need_group(a, name);
-    Json pseudo = {{"inline", g["inline"]}, {"attached", g["attached"]}, {"groups", Json::array()}};
-    auto policies = policies_of_user(a, acct, pseudo);
-    for (auto& p : policies.identity)
-      if (p.type == "user") p.type = "group";
+    Json pseudo = {{"inline", g["inline"]}, {"attached", g["attached"]}, {"groups", Json::array()}, {"GroupId", g["GroupId"]}};
+    auto policies = policies_of_user(a, acct, pseudo, "group");
     return simulate(ctx, in, &policies, nullptr, g["Arn"].get<std::string>());
   }
   invalid_input("Invalid ARN: " + source);
@@ -215,11 +216,11 @@ Json IamService::get_context_keys_for_principal_policy(RequestContext& ctx, cons
   else if (arn->resource.rfind("role/", 0) == 0) p = policies_of_role(a, acct, need_role(a, name));
   else if (arn->resource.rfind("group/", 0) == 0) {
     Json& g = need_group(a, name);
-    p = policies_of_user(a, acct, Json{{"inline", g["inline"]}, {"attached", g["attached"]}, {"groups", Json::array()}});
+    p = policies_of_user(a, acct, Json{{"inline", g["inline"]}, {"attached", g["attached"]}, {"groups", Json::array()}, {"GroupId", g["GroupId"]}}, "group");
   } else {
     invalid_input("Invalid ARN: " + source);
   }
-  all.insert(all.end(), p.identity.begin(), p.identity.end());
+  for (const auto& x : p.identity) all.push_back(*x);
   return context_keys_of(all);
 }
 

@@ -98,8 +98,8 @@ Json IamService::get_user(RequestContext& ctx, const Json& in) {
   AccountState& a = account(ctx);
   if (!in.contains("UserName") && ctx.principal.type == "root") {
     std::string acct = account_id(ctx);
-    return {{"User", {{"UserId", acct}, {"Arn", "arn:aws:iam::" + acct + ":root"}, {"CreateDate", 0.0}, {"Path", "/"},
-                      {"UserName", ""}}}};
+    // The root user has no name or path; AWS answers with its account id and ARN.
+    return {{"User", {{"UserId", acct}, {"Arn", "arn:aws:iam::" + acct + ":root"}, {"CreateDate", 0.0}}}};
   }
   return {{"User", user_out(need_user(a, target_user(ctx, in)), true)}};
 }
