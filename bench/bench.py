@@ -35,6 +35,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 import xml.etree.ElementTree as ET
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -55,6 +56,9 @@ def auth(service: str) -> str:
 
 
 def sm_request(target: str, body: dict):
+    # SDKs fill ClientRequestToken in on writes; a raw request must carry one (AWS refuses it otherwise).
+    if target == "CreateSecret" and "ClientRequestToken" not in body:
+        body = dict(body, ClientRequestToken=str(uuid.uuid4()))
     return ("POST", "/", json.dumps(body, separators=(",", ":")), {
         "Content-Type": "application/x-amz-json-1.1",
         "X-Amz-Target": "secretsmanager." + target,

@@ -87,7 +87,9 @@ function request()
     return sm("GetSecretValue", '{"SecretId":"' .. seed_prefix .. n .. '"}')
   elseif k == 2 then
     local name = "bench-" .. run_tag .. "-t" .. id .. "-" .. seq
-    return sm("CreateSecret", '{"Name":"' .. name .. '","SecretString":"v-' .. seq .. '"}')
+    -- A unique ClientRequestToken per request, as the SDKs send (32-64 characters).
+    local token = string.format("tok-%s-%08d-%020d", run_tag, id, seq)
+    return sm("CreateSecret", '{"Name":"' .. name .. '","SecretString":"v-' .. seq .. '","ClientRequestToken":"' .. token .. '"}')
   elseif k == 3 then
     if not LIST_REQ then LIST_REQ = sm("ListSecrets", "{}") end
     return LIST_REQ

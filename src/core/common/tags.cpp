@@ -29,7 +29,13 @@ TagMap parse_tag_list(const Json& list, const std::string& error_code, const Tag
 
 Json tag_list_json(const TagMap& tags, const char* key_name, const char* value_name) {
   Json out = Json::array();
-  for (const auto& [k, v] : tags) out.push_back({{key_name, k}, {value_name, v}});
+  out.get_ref<Json::array_t&>().reserve(tags.size());
+  for (const auto& [k, v] : tags) {
+    Json tag = Json::object();
+    tag[key_name] = k;
+    tag[value_name] = v;
+    out.push_back(std::move(tag));
+  }
   return out;
 }
 

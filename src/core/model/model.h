@@ -57,8 +57,8 @@ struct Shape {
   int http_status = 400;
   bool sender_fault = true;
 
-  const MemberRef* member(std::string_view n) const {
-    auto it = member_index.find(std::string(n));
+  const MemberRef* member(const std::string& n) const {
+    auto it = member_index.find(n);
     return it == member_index.end() ? nullptr : &members[it->second];
   }
   // Compiled lazily; nullptr when the pattern is empty or not expressible as ECMAScript.

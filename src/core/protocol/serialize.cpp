@@ -15,23 +15,31 @@ namespace {
 void append_escaped(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
-  size_t i = 0;
+  size_t i = 0, run = 0;  // [run, i) is a stretch of bytes copied as they are
+  auto flush = [&] {
+    if (i > run) out.append(s.data() + run, i - run);
+  };
   while (i < s.size()) {
     unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+      ++i;
+      continue;
+    }
     if (c >= 0x80) {
-      // Copy a valid UTF-8 sequence as is; replace invalid bytes with U+FFFD.
+      // A valid UTF-8 sequence stays in the run; an invalid byte becomes U+FFFD.
       size_t len = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
       bool ok = len && i + len <= s.size();
       for (size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
       if (ok) {
-        out.append(s.substr(i, len));
         i += len;
-      } else {
-        out += "\xEF\xBF\xBD";
-        ++i;
+        continue;
       }
+      flush();
+      out += "\xEF\xBF\xBD";
+      run = ++i;
       continue;
     }
+    flush();
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -41,16 +49,13 @@ void append_escaped(std::string& out, std::string_view s) {
       case '\b': out += "\\b"; break;
       case '\f': out += "\\f"; break;
       default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 15];
-        } else {
-          out += char(c);
-        }
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
     }
-    ++i;
+    run = ++i;
   }
+  flush();
   out += '"';
 }
 
@@ -70,15 +75,17 @@ void write_json(std::string& out, const Shape& s, const Json& v, std::string_vie
       if (!v.is_object() || s.document) break;
       out += '{';
       bool first = true;
-      for (const auto& m : s.members) {
-        if (!m.location.empty()) continue;  // headers, status codes: not in the body
-        auto it = v.find(m.name);
-        if (it == v.end() || it->is_null()) continue;
+      // Walk the document's members (usually far fewer than the shape's) and look each up in the shape;
+      // JSON member order carries no meaning. Members the shape does not know are left out.
+      for (auto it = v.begin(); it != v.end(); ++it) {
+        if (it->is_null()) continue;
+        const MemberRef* m = s.member(it.key());
+        if (!m || !m->location.empty()) continue;  // headers, status codes: not in the body
         if (!first) out += ',';
         first = false;
-        append_escaped(out, m.location_name.empty() ? m.name : m.location_name);
+        append_escaped(out, m->location_name.empty() ? m->name : m->location_name);
         out += ':';
-        write_json(out, *m.shape, *it, m.timestamp_format.empty() ? m.shape->timestamp_format : m.timestamp_format);
+        write_json(out, *m->shape, *it, m->timestamp_format.empty() ? m->shape->timestamp_format : m->timestamp_format);
       }
       out += '}';
       return;

@@ -263,7 +263,8 @@ Json SecretsManagerService::list_secrets(RequestContext& ctx, const Json& in) {
   }
   Json list = Json::array();
   for (const Secret* s : items) list.push_back(describe_json(*s, true));
-  Json out = {{"SecretList", list}};
+  Json out = Json::object();
+  out["SecretList"] = std::move(list);  // an initializer list would copy every entry
   if (!next.empty()) out["NextToken"] = next;
   return out;
 }
