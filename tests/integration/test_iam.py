@@ -243,3 +243,59 @@ def test_state_survives_restart(server_factory, state_dir):
     assert s2.aws("iam", "list-attached-user-policies", "--user-name", "durable").ok()["AttachedPolicies"][0]["PolicyArn"] == arn
     who = s2.aws("sts", "get-caller-identity", access_key=k["AccessKeyId"], secret_key=k["SecretAccessKey"]).ok()
     assert who["Arn"].endswith(":user/durable")
+
+
+def test_terraform_call_sequences(clean):
+    """The reads and deletes the Terraform AWS provider makes for aws_iam_user (force_destroy), aws_iam_role and
+    aws_iam_policy (../shared/terraform-calls.md)."""
+    iam = clean.client("iam")
+    # aws_iam_policy update: ListPolicyVersions, delete the oldest when there are 5, CreatePolicyVersion, set default.
+    arn = iam.create_policy(PolicyName="tf", PolicyDocument=DOC)["Policy"]["Arn"]
+    for _ in range(4):
+        iam.create_policy_version(PolicyArn=arn, PolicyDocument=DOC)
+    versions = iam.list_policy_versions(PolicyArn=arn)["Versions"]
+    assert len(versions) == 5
+    oldest = min((v for v in versions if not v["IsDefaultVersion"]), key=lambda v: v["CreateDate"])
+    iam.delete_policy_version(PolicyArn=arn, VersionId=oldest["VersionId"])
+    v = iam.create_policy_version(PolicyArn=arn, PolicyDocument=DOC)["PolicyVersion"]["VersionId"]
+    iam.set_default_policy_version(PolicyArn=arn, VersionId=v)
+    got = iam.get_policy_version(PolicyArn=arn, VersionId=iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"])
+    assert got["PolicyVersion"]["Document"] == json.loads(DOC)
+    # aws_iam_user with force_destroy.
+    iam.create_user(UserName="tf-user")
+    iam.create_access_key(UserName="tf-user")
+    iam.create_login_profile(UserName="tf-user", Password="Correct-Horse-9")
+    iam.attach_user_policy(UserName="tf-user", PolicyArn=arn)
+    assert iam.list_groups_for_user(UserName="tf-user")["Groups"] == []
+    for k in iam.list_access_keys(UserName="tf-user")["AccessKeyMetadata"]:
+        iam.delete_access_key(UserName="tf-user", AccessKeyId=k["AccessKeyId"])
+    assert iam.list_ssh_public_keys(UserName="tf-user")["SSHPublicKeys"] == []
+    assert iam.list_mfa_devices(UserName="tf-user")["MFADevices"] == []
+    assert iam.list_signing_certificates(UserName="tf-user")["Certificates"] == []
+    assert iam.list_service_specific_credentials(UserName="tf-user")["ServiceSpecificCredentials"] == []
+    iam.delete_login_profile(UserName="tf-user")
+    with pytest.raises(iam.exceptions.DeleteConflictException):
+        iam.delete_user(UserName="tf-user")
+    iam.detach_user_policy(UserName="tf-user", PolicyArn=arn)
+    iam.delete_user(UserName="tf-user")
+    with pytest.raises(iam.exceptions.NoSuchEntityException) as e:
+        iam.get_user(UserName="tf-user")
+    assert error_of(e)[2] == 404
+    # aws_iam_policy delete: non-default versions first, then the policy.
+    for ver in iam.list_policy_versions(PolicyArn=arn)["Versions"]:
+        if not ver["IsDefaultVersion"]:
+            iam.delete_policy_version(PolicyArn=arn, VersionId=ver["VersionId"])
+    iam.delete_policy(PolicyArn=arn)
+    # aws_iam_role read and delete.
+    iam.create_role(RoleName="tf-role", AssumeRolePolicyDocument=TRUST)
+    iam.put_role_policy(RoleName="tf-role", PolicyName="p", PolicyDocument=DOC)
+    iam.create_instance_profile(InstanceProfileName="tf-ip")
+    iam.add_role_to_instance_profile(InstanceProfileName="tf-ip", RoleName="tf-role")
+    assert iam.list_role_policies(RoleName="tf-role")["PolicyNames"] == ["p"]
+    assert iam.list_attached_role_policies(RoleName="tf-role")["AttachedPolicies"] == []
+    for ip in iam.list_instance_profiles_for_role(RoleName="tf-role")["InstanceProfiles"]:
+        iam.remove_role_from_instance_profile(InstanceProfileName=ip["InstanceProfileName"], RoleName="tf-role")
+    iam.delete_role_policy(RoleName="tf-role", PolicyName="p")
+    iam.delete_role(RoleName="tf-role")
+    iam.delete_instance_profile(InstanceProfileName="tf-ip")
+    assert iam.list_roles()["Roles"] == [] and iam.list_instance_profiles()["InstanceProfiles"] == []

@@ -380,4 +380,19 @@ TEST_F(IamTest, PermissionsBoundaries) {
   EXPECT_EQ(e.code, "NoSuchEntityException");
 }
 
+TEST_F(IamTest, CredentialReportAndEmptyCredentialLists) {
+  call("CreateUser", {{"UserName", "u"}});
+  call("CreateAccessKey", {{"UserName", "u"}});
+  EXPECT_EQ(error_of("GetCredentialReport", Json::object()).code, "CredentialReportNotPresentException");
+  EXPECT_EQ(call("GenerateCredentialReport")["State"], "COMPLETE");
+  Json r = call("GetCredentialReport");
+  EXPECT_EQ(r["ReportFormat"], "text/csv");
+  std::string csv = r["Content"];
+  EXPECT_NE(csv.find("\nu,arn:aws:iam::000000000000:user/u,"), std::string::npos) << csv;
+  EXPECT_EQ(call("ListMFADevices", {{"UserName", "u"}})["MFADevices"], Json::array());
+  EXPECT_EQ(call("ListSSHPublicKeys", {{"UserName", "u"}})["SSHPublicKeys"], Json::array());
+  EXPECT_EQ(call("ListSigningCertificates", {{"UserName", "u"}})["Certificates"], Json::array());
+  EXPECT_EQ(error_of("ListMFADevices", {{"UserName", "ghost"}}).code, "NoSuchEntityException");
+}
+
 }  // namespace

@@ -10,6 +10,7 @@
 //   policies.cpp      managed policies and versions, inline policies, attach/detach, boundaries, AWS managed policies
 //   account.cpp       account alias, summary, password policy, authorization details
 //   providers.cpp     OpenID Connect and SAML identity providers
+//   credentials_report.cpp  credential report; the user credential lists cloudbox cannot populate (SSH, MFA, …)
 //   simulate.cpp      SimulatePrincipalPolicy / SimulateCustomPolicy / GetContextKeysFor…
 //   authorize.cpp     deciding requests for enforcement (called by the core's authorization hook)
 //   policy/           the policy language library (validation and evaluation), self-contained
@@ -32,6 +33,7 @@ struct AccountState {
   std::map<std::string, Json> users, groups, roles, policies, instance_profiles, oidc, saml;
   std::vector<std::string> aliases;
   Json password_policy;  // null when none is set
+  Json credential_report;  // {content, generated} once generated
 };
 
 // An AWS managed policy (read-only, shared by every account).
@@ -205,6 +207,15 @@ class IamService : public Service {
   Json tag_saml_provider(RequestContext&, const Json&);
   Json untag_saml_provider(RequestContext&, const Json&);
   Json list_saml_provider_tags(RequestContext&, const Json&);
+
+  // credentials_report.cpp
+  Json list_ssh_public_keys(RequestContext&, const Json&);
+  Json list_mfa_devices(RequestContext&, const Json&);
+  Json list_signing_certificates(RequestContext&, const Json&);
+  Json list_service_specific_credentials(RequestContext&, const Json&);
+  Json list_virtual_mfa_devices(RequestContext&, const Json&);
+  Json generate_credential_report(RequestContext&, const Json&);
+  Json get_credential_report(RequestContext&, const Json&);
 
   // simulate.cpp
   Json simulate_principal_policy(RequestContext&, const Json&);

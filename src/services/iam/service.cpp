@@ -208,6 +208,13 @@ void IamService::register_operations(std::unordered_map<std::string, Handler>& t
       {"TagSAMLProvider", &IamService::tag_saml_provider},
       {"UntagSAMLProvider", &IamService::untag_saml_provider},
       {"ListSAMLProviderTags", &IamService::list_saml_provider_tags},
+      {"ListSSHPublicKeys", &IamService::list_ssh_public_keys},
+      {"ListMFADevices", &IamService::list_mfa_devices},
+      {"ListSigningCertificates", &IamService::list_signing_certificates},
+      {"ListServiceSpecificCredentials", &IamService::list_service_specific_credentials},
+      {"ListVirtualMFADevices", &IamService::list_virtual_mfa_devices},
+      {"GenerateCredentialReport", &IamService::generate_credential_report},
+      {"GetCredentialReport", &IamService::get_credential_report},
       {"SimulatePrincipalPolicy", &IamService::simulate_principal_policy},
       {"SimulateCustomPolicy", &IamService::simulate_custom_policy},
       {"GetContextKeysForPrincipalPolicy", &IamService::get_context_keys_for_principal_policy},
@@ -264,7 +271,9 @@ void IamService::erase(const std::string& account, const char* kind, const std::
 
 void IamService::save_account(const std::string& account) {
   const AccountState& a = accounts_[account];
-  core_.store().put(kNamespace, account + "/account", Json{{"aliases", a.aliases}, {"password_policy", a.password_policy}});
+  core_.store().put(kNamespace, account + "/account",
+                    Json{{"aliases", a.aliases}, {"password_policy", a.password_policy},
+                         {"credential_report", a.credential_report}});
 }
 
 void IamService::load() {
@@ -277,6 +286,7 @@ void IamService::load() {
     if (rest == "account") {
       a.aliases = value.value("aliases", std::vector<std::string>());
       a.password_policy = value.value("password_policy", Json());
+      a.credential_report = value.value("credential_report", Json());
       continue;
     }
     auto second = rest.find('/');
