@@ -282,6 +282,44 @@ TEST_F(Ec2VpcTest, NetworkInterfacesOfOnesOwn) {
   call("DeleteSubnet", {{"SubnetId", s}});
 }
 
+// Every operation answers an AWS error (never an internal failure) for empty or wrong-typed ids.
+TEST_F(Ec2VpcTest, EveryOperationRefusesEmptyAndBogusInputCleanly) {
+  const char* ops[] = {
+      "CreateVpc", "DeleteVpc", "DescribeVpcAttribute", "ModifyVpcAttribute", "AssociateVpcCidrBlock",
+      "DisassociateVpcCidrBlock", "CreateDhcpOptions", "DeleteDhcpOptions", "AssociateDhcpOptions", "CreateSubnet",
+      "DeleteSubnet", "ModifySubnetAttribute", "AssociateSubnetCidrBlock", "DisassociateSubnetCidrBlock",
+      "CreateNetworkInterface", "DeleteNetworkInterface", "ModifyNetworkInterfaceAttribute", "DeleteInternetGateway",
+      "AttachInternetGateway", "DetachInternetGateway", "ReleaseAddress", "CreateNatGateway", "DeleteNatGateway",
+      "CreateRouteTable", "DeleteRouteTable", "CreateRoute", "ReplaceRoute", "DeleteRoute", "AssociateRouteTable",
+      "DisassociateRouteTable", "ReplaceRouteTableAssociation", "CreateSecurityGroup", "DeleteSecurityGroup",
+      "AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress", "RevokeSecurityGroupIngress",
+      "RevokeSecurityGroupEgress", "ModifySecurityGroupRules", "CreateNetworkAcl", "DeleteNetworkAcl",
+      "CreateNetworkAclEntry", "ReplaceNetworkAclEntry", "DeleteNetworkAclEntry", "ReplaceNetworkAclAssociation",
+      "CreateVpcEndpoint", "ModifyVpcEndpoint", "GetManagedPrefixListEntries", "CreateTags", "DeleteTags"};
+  const Json bogus[] = {
+      Json::object(),
+      {{"VpcId", "vpc-0123456789abcdef0"}, {"SubnetId", "subnet-0123456789abcdef0"}, {"GroupId", "sg-0123456789abcdef0"},
+       {"RouteTableId", "rtb-0123456789abcdef0"}, {"NetworkAclId", "acl-0123456789abcdef0"},
+       {"InternetGatewayId", "igw-0123456789abcdef0"}, {"NatGatewayId", "nat-0123456789abcdef0"},
+       {"AllocationId", "eipalloc-0123456789abcdef0"}, {"VpcEndpointId", "vpce-0123456789abcdef0"},
+       {"NetworkInterfaceId", "eni-0123456789abcdef0"}, {"DhcpOptionsId", "dopt-0123456789abcdef0"},
+       {"AssociationId", "rtbassoc-0123456789abcdef0"}, {"PrefixListId", "pl-00000000"}, {"CidrBlock", "10.0.0.0/16"},
+       {"Resources", {"vpc-0123456789abcdef0"}}, {"Tags", {{{"Key", "a"}, {"Value", "b"}}}}, {"RuleNumber", 5},
+       {"Protocol", "-1"}, {"RuleAction", "allow"}, {"Egress", false}, {"DestinationCidrBlock", "0.0.0.0/0"},
+       {"GatewayId", "igw-0123456789abcdef0"}, {"ServiceName", "com.amazonaws.us-east-1.s3"},
+       {"GroupName", "g"}, {"Description", "d"}, {"Attribute", "enableDnsSupport"}}};
+  for (const char* op : ops)
+    for (const auto& in : bogus) {
+      try {
+        call(op, in);
+      } catch (const AwsError& e) {
+        EXPECT_LT(e.http_status, 500) << op << " " << e.code << ": " << e.what();
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << op << " threw a non-AWS error: " << e.what();
+      }
+    }
+}
+
 TEST(Ec2VpcDurability, RestartRebuildsState) {
   std::string dir = std::filesystem::temp_directory_path() / ("cloudbox-ec2-" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);

@@ -2,6 +2,7 @@
 // interface endpoints take an address in each subnet through a network interface), the AWS-managed prefix
 // lists, and the endpoint service catalogue.
 #include <algorithm>
+#include <cctype>
 
 #include "core/common/encoding.h"
 #include "core/common/ids.h"
@@ -209,7 +210,12 @@ Json Ec2Service::create_vpc_endpoint(RequestContext& ctx, const Json& in) {
            {"HostedZoneId", "Z7HUB22UULQXV"}});
     }
     if (private_dns)
-      doc["DnsEntries"].push_back({{"DnsName", suffix + "." + r.region + ".amazonaws.com"}, {"HostedZoneId", "ZONEIDPENDING"}});
+      doc["DnsEntries"].push_back({{"DnsName", suffix + "." + r.region + ".amazonaws.com"},
+                                   {"HostedZoneId", "Z" + [&] {
+                                      std::string h = sha256_hex(id);
+                                      for (auto& c : h) c = char(std::toupper(static_cast<unsigned char>(c)));
+                                      return h.substr(0, 20);
+                                    }()}});
   }
   Res& e = add(r, id, doc, std::move(tags));
   Json out = {{"VpcEndpoint", render(r, e)}};
