@@ -1,15 +1,41 @@
 #!/usr/bin/env python3
 """Compiles src/services/iam/managed_policies.json (AWS managed policies with their published documents) into
 src/services/iam/managed_policies_data.cpp, so the binary carries them without reading files at run time.
-Run it after editing the JSON: python3 tools/gen_iam_managed_policies.py"""
+
+    python3 tools/gen_iam_managed_policies.py                      # after editing the JSON
+    python3 tools/gen_iam_managed_policies.py --refresh NAME ...   # (re)load documents, then compile
+
+Where the documents come from: AWS publishes every managed policy's document (IAM GetPolicyVersion, and the
+"AWS Managed Policy Reference Guide"). --refresh reads them from the snapshot of those documents that the
+`moto` package ships (moto/iam/aws_managed_policies.py, on this machine in the pyenv Python), keeping the
+names already in the JSON and adding the NAMEs given. The snapshot used for the committed JSON was checked
+against the reference guide for SecretsManagerReadWrite (same statements, reference v5/v6)."""
 import json
 import os
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.join(HERE, "..", "src", "services", "iam")
 
 with open(os.path.join(SRC, "managed_policies.json")) as f:
     policies = json.load(f)
+
+if len(sys.argv) > 1 and sys.argv[1] == "--refresh":
+    from moto.iam import aws_managed_policies as snapshot  # a pip package, not a build dependency
+    data = json.loads(snapshot.aws_managed_policies_data)
+    names = [p["name"] for p in policies] + [n for n in sys.argv[2:] if n not in {p["name"] for p in policies}]
+    old = {p["name"]: p for p in policies}
+    policies = []
+    for n in names:
+        d = data[n]
+        e = {"name": n, "path": d["Path"], "version": d["DefaultVersionId"],
+             "created": d["CreateDate"].replace("+00:00", "Z"), "updated": d["UpdateDate"].replace("+00:00", "Z")}
+        if old.get(n, {}).get("description"):
+            e["description"] = old[n]["description"]
+        e["document"] = d["Document"]
+        policies.append(e)
+    with open(os.path.join(SRC, "managed_policies.json"), "w") as f:
+        f.write("[\n" + ",\n".join(json.dumps(e, separators=(",", ":")) for e in policies) + "\n]\n")
 for p in policies:
     assert {"name", "path", "document"} <= set(p), p.get("name")
 text = json.dumps(policies, separators=(",", ":"), sort_keys=False)
