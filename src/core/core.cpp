@@ -224,7 +224,7 @@ HttpResponse Core::handle_api(const HttpRequest& req) {
 
     // Which service: the credential scope, else the target prefix or the action.
     std::string service_name;
-    auto names = embedded_model_names();
+    const auto& names = embedded_model_names();
     if (sig) {
       if (std::find(names.begin(), names.end(), sig->service) != names.end()) {
         service_name = sig->service;

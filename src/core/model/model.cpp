@@ -13,10 +13,13 @@ std::string_view embedded_model(std::string_view name) {
   return {};
 }
 
-std::vector<std::string> embedded_model_names() {
-  std::vector<std::string> out;
-  for (size_t i = 0; !kEmbeddedModels[i].first.empty(); ++i) out.emplace_back(kEmbeddedModels[i].first);
-  return out;
+const std::vector<std::string>& embedded_model_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (size_t i = 0; !kEmbeddedModels[i].first.empty(); ++i) out.emplace_back(kEmbeddedModels[i].first);
+    return out;
+  }();
+  return names;
 }
 
 const Json& embedded_model_metadata(std::string_view name) {

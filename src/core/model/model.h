@@ -110,7 +110,7 @@ class ServiceModel {
 
 // The model text embedded in the binary, or empty when there is none of that name.
 std::string_view embedded_model(std::string_view name);
-std::vector<std::string> embedded_model_names();
+const std::vector<std::string>& embedded_model_names();
 // Only the metadata object of an embedded model (protocol, signingName, targetPrefix, apiVersion …), read
 // without parsing the whole model, so routing never pays for loading a large model it does not need.
 const Json& embedded_model_metadata(std::string_view name);
