@@ -320,6 +320,39 @@ TEST_F(Ec2VpcTest, EveryOperationRefusesEmptyAndBogusInputCleanly) {
     }
 }
 
+TEST_F(Ec2VpcTest, CustomerManagedPrefixLists) {
+  auto pl = call("CreateManagedPrefixList", {{"PrefixListName", "office"}, {"AddressFamily", "IPv4"}, {"MaxEntries", 3},
+                                             {"Entries", {{{"Cidr", "203.0.113.0/24"}, {"Description", "hq"}}}}})["PrefixList"];
+  std::string id = pl["PrefixListId"];
+  EXPECT_EQ(pl["Version"], 1);
+  auto lists = call("DescribeManagedPrefixLists", {{"Filters", filter("owner-id", "000000000000")}})["PrefixLists"];
+  ASSERT_EQ(lists.size(), 1u);
+  EXPECT_EQ(lists[0]["State"], "create-complete");
+  EXPECT_EQ(call("DescribeManagedPrefixLists", {{"Filters", filter("owner-id", "AWS")}})["PrefixLists"].size(), 2u);
+  auto mod = call("ModifyManagedPrefixList", {{"PrefixListId", id}, {"CurrentVersion", 1},
+                                              {"AddEntries", {{{"Cidr", "198.51.100.0/24"}}}}})["PrefixList"];
+  EXPECT_EQ(mod["Version"], 2);
+  EXPECT_EQ(fails("ModifyManagedPrefixList", {{"PrefixListId", id}, {"CurrentVersion", 1},
+                                              {"AddEntries", {{{"Cidr", "192.0.2.0/24"}}}}}).code,
+            "PrefixListVersionMismatch");
+  EXPECT_EQ(call("GetManagedPrefixListEntries", {{"PrefixListId", id}})["Entries"].size(), 2u);
+  std::string v = vpc("10.14.0.0/16");
+  std::string sg = call("CreateSecurityGroup", {{"GroupName", "p"}, {"Description", "p"}, {"VpcId", v}})["GroupId"];
+  call("AuthorizeSecurityGroupIngress", {{"GroupId", sg},
+                                         {"IpPermissions", {{{"IpProtocol", "tcp"}, {"FromPort", 22}, {"ToPort", 22},
+                                                             {"PrefixListIds", {{{"PrefixListId", id}}}}}}}});
+  EXPECT_EQ(fails("AuthorizeSecurityGroupIngress",
+                  {{"GroupId", sg},
+                   {"IpPermissions", {{{"IpProtocol", "tcp"}, {"FromPort", 22}, {"ToPort", 22},
+                                       {"PrefixListIds", {{{"PrefixListId", "pl-0123456789abcdef0"}}}}}}}})
+                .code,
+            "InvalidPrefixListID.NotFound");
+  EXPECT_EQ(fails("DeleteManagedPrefixList", {{"PrefixListId", id}}).code, "InvalidPrefixListModification");
+  call("DeleteSecurityGroup", {{"GroupId", sg}});
+  call("DeleteManagedPrefixList", {{"PrefixListId", id}});
+  EXPECT_EQ(fails("GetManagedPrefixListEntries", {{"PrefixListId", id}}).code, "InvalidPrefixListID.NotFound");
+}
+
 TEST(Ec2VpcDurability, RestartRebuildsState) {
   std::string dir = std::filesystem::temp_directory_path() / ("cloudbox-ec2-" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);

@@ -6,6 +6,7 @@
 
 #include "core/common/encoding.h"
 #include "core/common/ids.h"
+#include "services/ec2/cidr.h"
 #include "services/ec2/service.h"
 
 namespace cloudbox::ec2 {
@@ -354,11 +355,9 @@ Json Ec2Service::describe_managed_prefix_lists(RequestContext& ctx, const Json& 
   check_filters(filters, t);
   auto ids = strings(in, "PrefixListIds");
   auto lists = managed_lists(r.region);
-  for (const auto& id : ids) {
-    bool found = false;
-    for (const auto& l : lists) found = found || l.id == id;
-    if (!found) throw AwsError("InvalidPrefixListID.NotFound", "The prefix list ID '" + id + "' does not exist", 400);
-  }
+  for (const auto& id : ids)
+    if (!prefix_list_exists(r, id))
+      throw AwsError("InvalidPrefixListID.NotFound", "The prefix list ID '" + id + "' does not exist", 400);
   std::vector<std::pair<std::string, Json>> docs;
   for (const auto& l : lists) {
     if (!ids.empty() && std::find(ids.begin(), ids.end(), l.id) == ids.end()) continue;
@@ -371,6 +370,12 @@ Json Ec2Service::describe_managed_prefix_lists(RequestContext& ctx, const Json& 
               {"OwnerId", "AWS"}};
     if (matches(filters, t, d, {})) docs.emplace_back(l.id, d);
   }
+  for (const auto& [id, res] : r.of("pl")) {
+    if (!ids.empty() && std::find(ids.begin(), ids.end(), id) == ids.end()) continue;
+    Json d = render(r, res);
+    if (matches(filters, t, d, res.tags)) docs.emplace_back(id, d);
+  }
+  std::sort(docs.begin(), docs.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   auto [items, next] = paginate_ec2(docs, page_request(in), [](const auto& p) { return p.first; });
   Json out = {{"PrefixLists", Json::array()}};
   for (auto& [id, d] : items) out["PrefixLists"].push_back(d);
@@ -390,9 +395,146 @@ Json Ec2Service::get_managed_prefix_list_entries(RequestContext& ctx, const Json
     if (!next.empty()) out["NextToken"] = next;
     return out;
   }
-  if (id.rfind("pl-", 0) != 0)
-    throw AwsError("InvalidPrefixListID.Malformed", "Invalid id: \"" + id + "\" (expecting \"pl-...\")", 400);
-  throw AwsError("InvalidPrefixListID.NotFound", "The prefix list ID '" + id + "' does not exist", 400);
+  Res& pl = get(r, "pl", id);
+  Json entries = pl.doc.value("_Entries", Json::array());
+  std::vector<std::pair<std::string, Json>> items;
+  for (const auto& e : entries) items.emplace_back(e.value("Cidr", ""), e);
+  auto [page, next] = paginate_ec2(items, page_request(in), [](const auto& p) { return p.first; });
+  Json out = {{"Entries", Json::array()}};
+  for (auto& [cidr, e] : page) out["Entries"].push_back(e);
+  if (!next.empty()) out["NextToken"] = next;
+  return out;
+}
+
+bool Ec2Service::prefix_list_exists(RegionState& r, const std::string& id) {
+  for (const auto& l : managed_lists(r.region))
+    if (l.id == id) return true;
+  return r.find("pl", id) != nullptr;
+}
+
+namespace {
+// Reads entries [{Cidr, Description}] of one address family, in CIDR order without duplicates.
+void add_entries(Json& entries, const Json& add, const std::string& family) {
+  for (const auto& e : add) {
+    std::string cidr = e.value("Cidr", "");
+    std::string canonical;
+    if (family == "IPv4") {
+      auto c = Ipv4Cidr::parse(cidr);
+      if (!c) throw AwsError("InvalidParameterValue", "Invalid CIDR " + cidr + " for address family IPv4.", 400);
+      canonical = c->str();
+    } else {
+      auto c = Ipv6Cidr::parse(cidr);
+      if (!c) throw AwsError("InvalidParameterValue", "Invalid CIDR " + cidr + " for address family IPv6.", 400);
+      canonical = c->str();
+    }
+    for (const auto& x : entries)
+      if (x.value("Cidr", "") == canonical)
+        throw AwsError("InvalidParameterValue", "Duplicate CIDR " + canonical + " in prefix list entries.", 400);
+    Json entry = {{"Cidr", canonical}};
+    if (e.contains("Description")) entry["Description"] = e["Description"];
+    entries.push_back(entry);
+  }
+  std::vector<Json> v(entries.begin(), entries.end());
+  std::sort(v.begin(), v.end(), [](const Json& a, const Json& b) { return a.value("Cidr", "") < b.value("Cidr", ""); });
+  entries = Json(v);
+}
+}  // namespace
+
+Json Ec2Service::create_managed_prefix_list(RequestContext& ctx, const Json& in) {
+  RegionState& r = region(ctx);
+  std::string name = str(in, "PrefixListName"), family = str(in, "AddressFamily");
+  if (family != "IPv4" && family != "IPv6")
+    throw AwsError("InvalidParameterValue", "Invalid address family " + family + ". Must be IPv4 or IPv6.", 400);
+  if (name.rfind("com.amazonaws", 0) == 0)
+    throw AwsError("InvalidParameterValue", "Prefix list names cannot start with com.amazonaws.", 400);
+  int max_entries = in.value("MaxEntries", 0);
+  if (max_entries < 1 || max_entries > 1000)
+    throw AwsError("InvalidParameterValue", "MaxEntries must be between 1 and 1000.", 400);
+  std::string token = str(in, "ClientToken");
+  if (!token.empty())
+    for (const auto& [id, p] : r.of("pl"))
+      if (p.doc.value("_ClientToken", "") == token) return {{"PrefixList", render(r, p)}};
+  Json entries = Json::array();
+  add_entries(entries, in.value("Entries", Json::array()), family);
+  if (int(entries.size()) > max_entries)
+    throw AwsError("PrefixListMaxEntriesExceeded", "The prefix list has more entries than its maximum (" +
+                                                       std::to_string(max_entries) + ").",
+                   400);
+  TagMap tags = tags_from_specs(in, "prefix-list");
+  std::string id = new_id("pl");
+  Json doc = {{"PrefixListId", id},
+              {"AddressFamily", family},
+              {"State", "create-complete"},
+              {"PrefixListArn", arn_of(r, "prefix-list", id)},
+              {"PrefixListName", name},
+              {"MaxEntries", max_entries},
+              {"Version", 1},
+              {"OwnerId", r.account},
+              {"_Entries", entries}};
+  if (!token.empty()) doc["_ClientToken"] = token;
+  Res& p = add(r, id, doc, std::move(tags));
+  Json out = render(r, p);
+  out["State"] = "create-in-progress";
+  return {{"PrefixList", out}};
+}
+
+Json Ec2Service::modify_managed_prefix_list(RequestContext& ctx, const Json& in) {
+  RegionState& r = region(ctx);
+  std::string id = str(in, "PrefixListId");
+  Res& p = get(r, "pl", id);
+  long version = p.doc.value("Version", 1L);
+  if (has(in, "CurrentVersion") && in["CurrentVersion"].get<long>() != version)
+    throw AwsError("PrefixListVersionMismatch",
+                   "The prefix list " + id + " has been modified: its current version is " + std::to_string(version) + ".",
+                   400);
+  Json entries = p.doc.value("_Entries", Json::array());
+  for (const auto& e : in.value("RemoveEntries", Json::array())) {
+    std::string cidr = e.value("Cidr", "");
+    bool found = false;
+    for (size_t i = 0; i < entries.size(); ++i)
+      if (entries[i].value("Cidr", "") == cidr) {
+        entries.erase(entries.begin() + long(i));
+        found = true;
+        break;
+      }
+    if (!found)
+      throw AwsError("InvalidParameterValue", "The CIDR " + cidr + " is not an entry of prefix list " + id + ".", 400);
+  }
+  add_entries(entries, in.value("AddEntries", Json::array()), p.doc.value("AddressFamily", "IPv4"));
+  int max_entries = in.value("MaxEntries", p.doc.value("MaxEntries", 1));
+  if (int(entries.size()) > max_entries)
+    throw AwsError("PrefixListMaxEntriesExceeded",
+                   "The prefix list has more entries than its maximum (" + std::to_string(max_entries) + ").", 400);
+  bool changed_entries = entries != p.doc.value("_Entries", Json::array());
+  p.doc["_Entries"] = entries;
+  p.doc["MaxEntries"] = max_entries;
+  if (has(in, "PrefixListName")) p.doc["PrefixListName"] = str(in, "PrefixListName");
+  if (changed_entries) p.doc["Version"] = version + 1;
+  p.doc["State"] = "modify-complete";
+  touch(r, id);
+  Json out = render(r, p);
+  out["State"] = "modify-in-progress";
+  return {{"PrefixList", out}};
+}
+
+Json Ec2Service::delete_managed_prefix_list(RequestContext& ctx, const Json& in) {
+  RegionState& r = region(ctx);
+  std::string id = str(in, "PrefixListId");
+  Res& p = get(r, "pl", id);
+  for (const auto& [rid, rule] : r.of("sgr"))
+    if (rule.doc.value("PrefixListId", "") == id)
+      throw AwsError("InvalidPrefixListModification",
+                     "The prefix list " + id + " is referenced by security group " + rule.doc.value("GroupId", "") + ".",
+                     400);
+  for (const auto& [tid, t] : r.of("rtb"))
+    for (const auto& route : t.doc["Routes"])
+      if (route.value("DestinationPrefixListId", "") == id)
+        throw AwsError("InvalidPrefixListModification",
+                       "The prefix list " + id + " is referenced by route table " + tid + ".", 400);
+  Json out = render(r, p);
+  out["State"] = "delete-in-progress";
+  drop(r, id);
+  return {{"PrefixList", out}};
 }
 
 Json Ec2Service::describe_vpc_endpoint_services(RequestContext& ctx, const Json& in) {

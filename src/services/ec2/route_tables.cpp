@@ -245,6 +245,8 @@ Json Ec2Service::create_route(RequestContext& ctx, const Json& in) {
     const std::string& pl = d.value;
     if (pl.rfind("pl-", 0) != 0)
       throw AwsError("InvalidPrefixListID.Malformed", "Invalid id: \"" + pl + "\" (expecting \"pl-...\")", 400);
+    if (!prefix_list_exists(r, pl))
+      throw AwsError("InvalidPrefixListID.NotFound", "The prefix list ID '" + pl + "' does not exist", 400);
   }
   Json route = route_target(*this, r, rt, in);
   if (Json* existing = find_route(rt, d)) {

@@ -382,6 +382,8 @@ static std::vector<RuleSpec> read_permissions(Ec2Service& svc, RegionState& r, c
       std::string pl = e.value("PrefixListId", "");
       if (pl.rfind("pl-", 0) != 0)
         throw AwsError("InvalidPrefixListId.Malformed", "Invalid id: \"" + pl + "\" (expecting \"pl-...\")", 400);
+      if (!svc.prefix_list_exists(r, pl))
+        throw AwsError("InvalidPrefixListID.NotFound", "The prefix list ID '" + pl + "' does not exist", 400);
       push("PrefixListId", pl, e);
     }
     for (const auto& e : p.value("UserIdGroupPairs", Json::array())) {

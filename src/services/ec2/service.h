@@ -130,6 +130,11 @@ class Ec2Service : public Service {
   Json describe_prefix_lists(RequestContext& ctx, const Json& in);
   Json describe_managed_prefix_lists(RequestContext& ctx, const Json& in);
   Json get_managed_prefix_list_entries(RequestContext& ctx, const Json& in);
+  Json create_managed_prefix_list(RequestContext& ctx, const Json& in);
+  Json modify_managed_prefix_list(RequestContext& ctx, const Json& in);
+  Json delete_managed_prefix_list(RequestContext& ctx, const Json& in);
+  // True for an AWS-managed list of the region or one of the account's own.
+  bool prefix_list_exists(RegionState& r, const std::string& id);
   Json describe_vpc_endpoint_services(RequestContext& ctx, const Json& in);
   // --- account.cpp
   Json describe_regions(RequestContext& ctx, const Json& in);
