@@ -204,4 +204,29 @@ TEST_F(IamAuthorizeTest, SimulatorAgreesWithEnforcer) {
   }
 }
 
+TEST_F(IamAuthorizeTest, IamOwnTargets) {
+  call("CreateUser", {{"UserName", "alice"}, {"Path", "/eng/"}, {"Tags", {{{"Key", "team"}, {"Value", "web"}}}}});
+  RequestContext ctx = root_ctx("iam");
+  ctx.operation = "DeleteUser";
+  auto t = iam->authz_targets(ctx, {{"UserName", "alice"}});
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0].action, "iam:DeleteUser");
+  EXPECT_EQ(t[0].resources, std::vector<std::string>{"arn:aws:iam::000000000000:user/eng/alice"});
+  EXPECT_EQ(t[0].context["aws:ResourceTag/team"], std::vector<std::string>{"web"});
+  ctx.operation = "AttachRolePolicy";
+  t = iam->authz_targets(ctx, {{"RoleName", "r"}, {"PolicyArn", "arn:aws:iam::aws:policy/ReadOnlyAccess"}});
+  EXPECT_EQ(t[0].resources, std::vector<std::string>{"arn:aws:iam::000000000000:role/r"});
+  EXPECT_EQ(t[0].context["iam:PolicyARN"], std::vector<std::string>{"arn:aws:iam::aws:policy/ReadOnlyAccess"});
+  ctx.operation = "AddUserToGroup";
+  t = iam->authz_targets(ctx, {{"UserName", "alice"}, {"GroupName", "g"}});
+  EXPECT_EQ(t[0].resources, std::vector<std::string>{"arn:aws:iam::000000000000:group/g"});
+  // A user allowed to manage only users under /eng/ (a documented IAM pattern).
+  std::string akid = user_with_policy(
+      "admin", R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:*User*","Resource":"arn:aws:iam::000000000000:user/eng/*"}]})");
+  RequestContext as_admin = as_key(akid, "iam");
+  as_admin.operation = "DeleteUser";
+  iam->authorize(as_admin, iam->authz_targets(as_admin, {{"UserName", "alice"}}));
+  EXPECT_EQ(denial(as_admin, iam->authz_targets(as_admin, {{"UserName", "admin"}})).code, "AccessDenied");
+}
+
 }  // namespace

@@ -252,3 +252,63 @@ void IamService::authorize(const RequestContext& ctx, const std::vector<AuthzTar
 }
 
 }  // namespace cloudbox::iam
+
+namespace cloudbox::iam {
+
+// IAM's own operations for the enforcement hook: the action is iam:<Operation>; the resource is the entity the
+// request names (its ARN with its path when it exists), as the Service Authorization Reference lists them, and
+// the condition keys IAM documents (iam:PolicyARN, iam:PermissionsBoundary, aws:RequestTag/…, aws:TagKeys).
+std::vector<AuthzTarget> IamService::authz_targets(const RequestContext& ctx, const Json& in) {
+  std::lock_guard lock(mutex());
+  const std::string acct = account_id(ctx);
+  AccountState& a = accounts_[acct];
+  AuthzTarget t;
+  t.action = "iam:" + ctx.operation;
+  auto arn_of = [&](const std::map<std::string, Json>& m, const char* field, const char* kind, const std::string& name) {
+    auto it = m.find(lower(name));
+    if (it != m.end() && it->second.contains(field)) return it->second[field].get<std::string>();
+    return "arn:aws:iam::" + acct + ":" + kind + "/" + name;
+  };
+  const std::string& op = ctx.operation;
+  // AddUserToGroup / RemoveUserFromGroup act on the group; other operations naming a user act on the user, and
+  // the user-scoped ones without UserName (CreateAccessKey, ChangePassword …) on the calling user.
+  if (in.contains("UserName") && !in.contains("GroupName"))
+    t.resources.push_back(arn_of(a.users, "Arn", "user", in["UserName"].get<std::string>()));
+  else if (!in.contains("GroupName") && ctx.principal.type == "user" &&
+           (op.find("AccessKey") != std::string::npos || op.find("LoginProfile") != std::string::npos ||
+            op == "ChangePassword" || op == "GetUser"))
+    t.resources.push_back(ctx.principal.arn);
+  if (in.contains("GroupName")) t.resources.push_back(arn_of(a.groups, "Arn", "group", in["GroupName"].get<std::string>()));
+  if (in.contains("RoleName") && !in.contains("InstanceProfileName"))
+    t.resources.push_back(arn_of(a.roles, "Arn", "role", in["RoleName"].get<std::string>()));
+  if (in.contains("InstanceProfileName"))
+    t.resources.push_back(arn_of(a.instance_profiles, "Arn", "instance-profile", in["InstanceProfileName"].get<std::string>()));
+  if (in.contains("PolicyArn")) {
+    std::string arn = in["PolicyArn"].get<std::string>();
+    if (op.rfind("Attach", 0) == 0 || op.rfind("Detach", 0) == 0) t.context["iam:PolicyARN"] = {arn};
+    else t.resources.push_back(arn);
+  }
+  if (op == "CreatePolicy") t.resources.push_back("arn:aws:iam::" + acct + ":policy" + str(in, "Path", "/") + str(in, "PolicyName"));
+  if (in.contains("PermissionsBoundary")) t.context["iam:PermissionsBoundary"] = {in["PermissionsBoundary"].get<std::string>()};
+  if (in.contains("Tags") && in["Tags"].is_array()) {
+    std::vector<std::string> keys;
+    for (const auto& tag : in["Tags"]) {
+      std::string k = tag.value("Key", std::string());
+      keys.push_back(k);
+      t.context["aws:RequestTag/" + k] = {tag.value("Value", std::string())};
+    }
+    t.context["aws:TagKeys"] = keys;
+  }
+  if (in.contains("TagKeys") && in["TagKeys"].is_array()) t.context["aws:TagKeys"] = in["TagKeys"].get<std::vector<std::string>>();
+  // The resource's own tags, for aws:ResourceTag/… (users and roles carry tags).
+  if (t.resources.size() == 1) {
+    const std::string& r = t.resources[0];
+    for (const auto* m : {&a.users, &a.roles})
+      for (const auto& [k, e] : *m)
+        if (e.value("Arn", std::string()) == r && e.contains("Tags"))
+          for (const auto& [tk, tv] : e["Tags"].items()) t.context["aws:ResourceTag/" + tk] = {tv.get<std::string>()};
+  }
+  return {t};
+}
+
+}  // namespace cloudbox::iam

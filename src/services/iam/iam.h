@@ -98,6 +98,11 @@ class IamService : public Service {
     std::string denied_resource;
     policy::Context context;
   };
+  // What an IAM request asks for (action, entity ARN, condition keys): IAM's answer to the hook's question
+  // "what does this request need?" for its own operations.
+  std::vector<AuthzTarget> authz_targets(const RequestContext& ctx, const Json& input);
+  // Records the key's (or role's) last use; the hook calls it for every request, enforced or not.
+  void record_use(const RequestContext& ctx);
   // One target's decision with the context IAM built (the same evaluation authorize() makes).
   Decided decide(const RequestContext& ctx, const AuthzTarget& target);
 
@@ -237,7 +242,6 @@ class IamService : public Service {
     PrincipalPolicies policies;
   };
   std::unordered_map<std::string, CachedPrincipal> principal_cache_;
-  void record_use(const RequestContext& ctx);
 
   std::map<std::string, AccountState> accounts_;
   std::vector<AwsManagedPolicy> aws_policies_;
