@@ -299,3 +299,40 @@ def test_terraform_call_sequences(clean):
     iam.delete_role(RoleName="tf-role")
     iam.delete_instance_profile(InstanceProfileName="tf-ip")
     assert iam.list_roles()["Roles"] == [] and iam.list_instance_profiles()["InstanceProfiles"] == []
+
+
+def test_walkthrough_steps_6_and_7_iam_resources(clean, acct):
+    """Step 6: a policy for ec2:StartInstances/StopInstances on us-west-2 instances, on a role the scheduler
+    trusts. Step 7: an instance profile for a role that may read secrets."""
+    s = clean
+    doc = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": ["ec2:StartInstances", "ec2:StopInstances"],
+        "Resource": "arn:aws:ec2:us-west-2:*:instance/*"}]})
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "scheduler.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+    parn = s.aws("iam", "create-policy", "--policy-name", "start-stop", "--policy-document", doc, "--query",
+                 "Policy.Arn", "--output", "text", region="us-west-2").ok().strip()
+    role = s.aws("iam", "create-role", "--role-name", "scheduler-start-stop", "--assume-role-policy-document", trust,
+                 region="us-west-2").ok()["Role"]
+    assert role["Arn"] == f"arn:aws:iam::{acct}:role/scheduler-start-stop"
+    s.aws("iam", "attach-role-policy", "--role-name", "scheduler-start-stop", "--policy-arn", parn).ok()
+    # IAM is global: the role is there from another region too.
+    assert s.aws("iam", "get-role", "--role-name", "scheduler-start-stop", region="eu-west-1").ok()["Role"]["Arn"] == role["Arn"]
+    inst = f"arn:aws:ec2:us-west-2:{acct}:instance/i-0123456789abcdef0"
+    other = f"arn:aws:ec2:us-east-1:{acct}:instance/i-0123456789abcdef0"
+    out = s.aws("iam", "simulate-principal-policy", "--policy-source-arn", role["Arn"], "--action-names",
+                "ec2:StopInstances", "ec2:TerminateInstances", "--resource-arns", inst, other, "--query",
+                "EvaluationResults[].[EvalActionName,EvalResourceName,EvalDecision]").ok()
+    assert out == [["ec2:StopInstances", inst, "allowed"], ["ec2:StopInstances", other, "implicitDeny"],
+                   ["ec2:TerminateInstances", inst, "implicitDeny"], ["ec2:TerminateInstances", other, "implicitDeny"]]
+
+    s.aws("iam", "create-role", "--role-name", "ec2-secrets", "--assume-role-policy-document", TRUST).ok()
+    s.aws("iam", "put-role-policy", "--role-name", "ec2-secrets", "--policy-name", "read", "--policy-document",
+          json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+                                                               "Resource": "*"}]})).ok()
+    s.aws("iam", "create-instance-profile", "--instance-profile-name", "ec2-secrets").ok()
+    s.aws("iam", "add-role-to-instance-profile", "--instance-profile-name", "ec2-secrets", "--role-name",
+          "ec2-secrets").ok()
+    ip = s.aws("iam", "get-instance-profile", "--instance-profile-name", "ec2-secrets").ok()["InstanceProfile"]
+    assert ip["Arn"] == f"arn:aws:iam::{acct}:instance-profile/ec2-secrets"
+    assert [r["RoleName"] for r in ip["Roles"]] == ["ec2-secrets"]
