@@ -353,6 +353,24 @@ TEST_F(Ec2VpcTest, CustomerManagedPrefixLists) {
   EXPECT_EQ(fails("GetManagedPrefixListEntries", {{"PrefixListId", id}}).code, "InvalidPrefixListID.NotFound");
 }
 
+TEST_F(Ec2VpcTest, EgressOnlyGatewayAndIpv6Routes) {
+  std::string v = call("CreateVpc", {{"CidrBlock", "10.15.0.0/16"}, {"AmazonProvidedIpv6CidrBlock", true}})["Vpc"]["VpcId"];
+  std::string eigw = call("CreateEgressOnlyInternetGateway", {{"VpcId", v}})["EgressOnlyInternetGateway"]["EgressOnlyInternetGatewayId"];
+  std::string rtb = call("CreateRouteTable", {{"VpcId", v}})["RouteTable"]["RouteTableId"];
+  call("CreateRoute", {{"RouteTableId", rtb}, {"DestinationIpv6CidrBlock", "::/0"}, {"EgressOnlyInternetGatewayId", eigw}});
+  auto routes = call("DescribeRouteTables", {{"RouteTableIds", {rtb}}})["RouteTables"][0]["Routes"];
+  ASSERT_EQ(routes.size(), 3u);  // local IPv4, local IPv6, ::/0
+  EXPECT_EQ(routes[2]["EgressOnlyInternetGatewayId"], eigw);
+  EXPECT_EQ(fails("CreateRoute", {{"RouteTableId", rtb}, {"DestinationIpv6CidrBlock", "::/0"},
+                                  {"EgressOnlyInternetGatewayId", eigw}}).code,
+            "RouteAlreadyExists");
+  EXPECT_EQ(fails("DeleteVpc", {{"VpcId", v}}).code, "DependencyViolation");
+  call("DeleteRoute", {{"RouteTableId", rtb}, {"DestinationIpv6CidrBlock", "::/0"}});
+  EXPECT_EQ(call("DeleteEgressOnlyInternetGateway", {{"EgressOnlyInternetGatewayId", eigw}})["ReturnCode"], true);
+  call("DeleteRouteTable", {{"RouteTableId", rtb}});
+  call("DeleteVpc", {{"VpcId", v}});
+}
+
 TEST(Ec2VpcDurability, RestartRebuildsState) {
   std::string dir = std::filesystem::temp_directory_path() / ("cloudbox-ec2-" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);

@@ -138,6 +138,52 @@ Json Ec2Service::detach_internet_gateway(RequestContext& ctx, const Json& in) {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// Egress-only internet gateways (IPv6 outbound)
+
+Json Ec2Service::create_egress_only_internet_gateway(RequestContext& ctx, const Json& in) {
+  RegionState& r = region(ctx);
+  std::string vpc_id = str(in, "VpcId");
+  get(r, "vpc", vpc_id);
+  std::string token = str(in, "ClientToken");
+  if (!token.empty())
+    for (const auto& [gid, g] : r.of("eigw"))
+      if (g.doc.value("_ClientToken", "") == token)
+        return {{"EgressOnlyInternetGateway", render(r, g)}, {"ClientToken", token}};
+  TagMap tags = tags_from_specs(in, "egress-only-internet-gateway");
+  std::string id = new_id("eigw");
+  Json doc = {{"EgressOnlyInternetGatewayId", id}, {"Attachments", {{{"State", "attached"}, {"VpcId", vpc_id}}}}};
+  if (!token.empty()) doc["_ClientToken"] = token;
+  Res& g = add(r, id, doc, std::move(tags));
+  Json out = {{"EgressOnlyInternetGateway", render(r, g)}};
+  if (!token.empty()) out["ClientToken"] = token;
+  return out;
+}
+
+Json Ec2Service::delete_egress_only_internet_gateway(RequestContext& ctx, const Json& in) {
+  RegionState& r = region(ctx);
+  std::string id = str(in, "EgressOnlyInternetGatewayId");
+  get(r, "eigw", id);
+  drop(r, id);
+  for (auto& [tid, t] : r.of("rtb")) {
+    bool changed = false;
+    for (auto& route : t.doc["Routes"])
+      if (route.value("EgressOnlyInternetGatewayId", "") == id) {
+        route["State"] = "blackhole";
+        changed = true;
+      }
+    if (changed) touch(r, tid);
+  }
+  return {{"ReturnCode", true}};
+}
+
+Json Ec2Service::describe_egress_only_internet_gateways(RequestContext& ctx, const Json& in) {
+  static const FilterTable t = {{"egress-only-internet-gateway-id", by_path("EgressOnlyInternetGatewayId")},
+                                {"attachment.vpc-id", by_path("Attachments.VpcId")},
+                                {"attachment.state", by_path("Attachments.State")}};
+  return describe(ctx, in, "eigw", "EgressOnlyInternetGatewayIds", "EgressOnlyInternetGateways", t);
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Elastic IPs (allocation for NAT gateways; instance association belongs to EC2 compute)
 
 Json Ec2Service::allocate_address(RequestContext& ctx, const Json& in) {

@@ -226,6 +226,14 @@ static Json route_target(Ec2Service& svc, RegionState& r, const Res& rt, const J
       throw AwsError("InvalidParameterValue",
                      "route table " + rt.id + " and interface " + value + " belong to different networks", 400);
     route["NetworkInterfaceId"] = value;
+  } else if (t == "EgressOnlyInternetGatewayId") {
+    Res& g = svc.get(r, "eigw", value);
+    bool same = false;
+    for (const auto& a : g.doc["Attachments"]) same = same || a.value("VpcId", "") == vpc_id;
+    if (!same)
+      throw AwsError("InvalidParameterValue",
+                     "route table " + rt.id + " and network gateway " + value + " belong to different networks", 400);
+    route["EgressOnlyInternetGatewayId"] = value;
   } else if (t == "VpcEndpointId") {
     svc.get(r, "vpce", value);
     route["GatewayId"] = value;

@@ -86,6 +86,9 @@ class Ec2Service : public Service {
   Json describe_internet_gateways(RequestContext& ctx, const Json& in);
   Json attach_internet_gateway(RequestContext& ctx, const Json& in);
   Json detach_internet_gateway(RequestContext& ctx, const Json& in);
+  Json create_egress_only_internet_gateway(RequestContext& ctx, const Json& in);
+  Json delete_egress_only_internet_gateway(RequestContext& ctx, const Json& in);
+  Json describe_egress_only_internet_gateways(RequestContext& ctx, const Json& in);
   Json allocate_address(RequestContext& ctx, const Json& in);
   Json release_address(RequestContext& ctx, const Json& in);
   Json describe_addresses(RequestContext& ctx, const Json& in);

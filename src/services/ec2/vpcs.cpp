@@ -135,6 +135,8 @@ Json Ec2Service::delete_vpc(RequestContext& ctx, const Json& in) {
   for (const auto& [tid, t] : r.of("rtb")) blocked = blocked || (in_vpc(t) && !t.doc.value("_Main", false));
   for (const auto& [aid, a] : r.of("acl")) blocked = blocked || (in_vpc(a) && !a.doc.value("IsDefault", false));
   for (const auto& [eid, e] : r.of("vpce")) blocked = blocked || in_vpc(e);
+  for (const auto& [gid, g] : r.of("eigw"))
+    for (const auto& a : g.doc.value("Attachments", Json::array())) blocked = blocked || a.value("VpcId", "") == id;
   for (const auto& [nid, n] : r.of("nat")) blocked = blocked || (in_vpc(n) && n.doc.value("State", "") != "deleted");
   for (const auto& [nid, n] : r.of("eni")) blocked = blocked || in_vpc(n);
   if (blocked)
