@@ -182,6 +182,7 @@ void Ec2Service::register_operations(std::unordered_map<std::string, Handler>& t
       {"DescribeVpcs", &Ec2Service::describe_vpcs},
       {"DescribeVpcAttribute", &Ec2Service::describe_vpc_attribute},
       {"ModifyVpcAttribute", &Ec2Service::modify_vpc_attribute},
+      {"ModifyVpcTenancy", &Ec2Service::modify_vpc_tenancy},
       {"AssociateVpcCidrBlock", &Ec2Service::associate_vpc_cidr_block},
       {"DisassociateVpcCidrBlock", &Ec2Service::disassociate_vpc_cidr_block},
       {"CreateDhcpOptions", &Ec2Service::create_dhcp_options},

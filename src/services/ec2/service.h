@@ -63,6 +63,7 @@ class Ec2Service : public Service {
   Json describe_vpcs(RequestContext& ctx, const Json& in);
   Json describe_vpc_attribute(RequestContext& ctx, const Json& in);
   Json modify_vpc_attribute(RequestContext& ctx, const Json& in);
+  Json modify_vpc_tenancy(RequestContext& ctx, const Json& in);
   Json associate_vpc_cidr_block(RequestContext& ctx, const Json& in);
   Json disassociate_vpc_cidr_block(RequestContext& ctx, const Json& in);
   Json create_dhcp_options(RequestContext& ctx, const Json& in);

@@ -201,6 +201,16 @@ Json Ec2Service::modify_vpc_attribute(RequestContext& ctx, const Json& in) {
   return Json::object();
 }
 
+Json Ec2Service::modify_vpc_tenancy(RequestContext& ctx, const Json& in) {
+  RegionState& r = region(ctx);
+  std::string id = str(in, "VpcId");
+  Res& vpc = get(r, "vpc", id);
+  // The model allows only "default": a dedicated VPC can be changed to default tenancy, not back.
+  vpc.doc["InstanceTenancy"] = str(in, "InstanceTenancy", "default");
+  touch(r, id);
+  return {{"ReturnValue", true}};
+}
+
 Json Ec2Service::associate_vpc_cidr_block(RequestContext& ctx, const Json& in) {
   RegionState& r = region(ctx);
   std::string id = str(in, "VpcId");
