@@ -221,8 +221,12 @@ def test_boto3_roles_profiles_and_errors(clean):
     with pytest.raises(iam.exceptions.MalformedPolicyDocumentException) as e:
         iam.put_role_policy(RoleName="app", PolicyName="bad", PolicyDocument='{"Statement":[{"Effect":"Allow"}]}')
     assert error_of(e)[0] == "MalformedPolicyDocument"
-    aws_policies = iam.list_policies(Scope="AWS", MaxItems=1000)["Policies"]
-    assert {"AdministratorAccess", "SecretsManagerReadWrite"} <= {p["PolicyName"] for p in aws_policies}
+    aws_policies = [p for page in iam.get_paginator("list_policies").paginate(Scope="AWS") for p in page["Policies"]]
+    names = {p["PolicyName"] for p in aws_policies}
+    assert len(aws_policies) > 1000 and len(names) == len(aws_policies)
+    assert {"AdministratorAccess", "SecretsManagerReadWrite", "AmazonSSMManagedInstanceCore"} <= names
+    lambda_basic = [p for p in aws_policies if p["PolicyName"] == "AWSLambdaBasicExecutionRole"][0]
+    assert lambda_basic["Arn"] == "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
     assert iam.list_policies(Scope="Local")["Policies"] == []
     details = iam.get_account_authorization_details(Filter=["Role"])
     assert [r["RoleName"] for r in details["RoleDetailList"]] == ["app"]

@@ -9,12 +9,12 @@
 #include "core/core.h"
 #include "core/store/store.h"
 #include "services/iam/iam.h"
+#include "services/iam/managed_policies_data.h"
 
 namespace cloudbox::iam {
 
 namespace { const Json kEmptyObject = Json::object(); }
 
-std::string_view aws_managed_policies_json();  // managed_policies_data.cpp (generated from managed_policies.json)
 
 CLOUDBOX_REGISTER_SERVICE(IamService);
 
@@ -442,29 +442,26 @@ IamService::PrincipalPolicies IamService::policies_of_role(AccountState& a, cons
 }
 
 void IamService::load_aws_policies() {
-  Json all = Json::parse(aws_managed_policies_json(), nullptr, false);
-  if (!all.is_array()) return;
-  for (const auto& p : all) {
+  // No JSON parsing here: documents stay text until a request needs one (start-up stays fast).
+  aws_policies_.reserve(kAwsManagedPolicyCount);
+  for (size_t i = 0; i < kAwsManagedPolicyCount; ++i) {
+    const AwsManagedPolicyData& d = kAwsManagedPolicies[i];
     AwsManagedPolicy m;
-    m.name = p.value("name", "");
-    m.path = p.value("path", "/");
+    m.name = d.name;
+    m.path = d.path;
     m.arn = "arn:aws:iam::aws:policy" + m.path + m.name;
-    m.description = p.value("description", "");
-    m.version_id = p.value("version", "v1");
-    m.document = p.contains("document") ? p["document"].dump(4) : "{}";
-    auto t1 = parse_timestamp(p.value("created", "2015-02-06T18:39:46Z"));
-    auto t2 = parse_timestamp(p.value("updated", p.value("created", "2015-02-06T18:39:46Z")));
+    m.description = d.description;
+    m.version_id = d.version;
+    m.document = d.document;
+    auto t1 = parse_timestamp(d.created);
+    auto t2 = parse_timestamp(d.updated);
     m.created = t1 ? to_epoch(*t1) : 0;
     m.updated = t2 ? to_epoch(*t2) : m.created;
     // A stable ANPA… id derived from the ARN (the published ids are not part of the documents).
-    if (p.contains("id")) {
-      m.id = p["id"].get<std::string>();
-    } else {
-      static constexpr char kBase32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-      std::string digest = sha256("cloudbox-aws-policy:" + m.arn);
-      m.id = "ANPA";
-      for (int i = 0; i < 17; ++i) m.id.push_back(kBase32[static_cast<unsigned char>(digest[size_t(i)]) & 31]);
-    }
+    static constexpr char kBase32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    std::string digest = sha256("cloudbox-aws-policy:" + m.arn);
+    m.id = "ANPA";
+    for (int k = 0; k < 17; ++k) m.id.push_back(kBase32[static_cast<unsigned char>(digest[size_t(k)]) & 31]);
     aws_by_arn_[m.arn] = aws_policies_.size();
     aws_policies_.push_back(std::move(m));
   }
