@@ -167,6 +167,14 @@ TEST_F(Ec2VpcTest, NatGatewayFollowsTheServerClock) {
   std::string v = vpc("10.7.0.0/16");
   std::string s = subnet(v, "10.7.1.0/24");
   std::string alloc = call("AllocateAddress", {{"Domain", "vpc"}})["AllocationId"];
+  // Without an internet gateway the gateway fails, as on AWS, and lets go of its address.
+  std::string failed = call("CreateNatGateway", {{"SubnetId", s}, {"AllocationId", alloc}})["NatGateway"]["NatGatewayId"];
+  core.clock().advance(std::chrono::seconds(10));
+  auto f = call("DescribeNatGateways", {{"NatGatewayIds", {failed}}})["NatGateways"][0];
+  EXPECT_EQ(f["State"], "failed");
+  EXPECT_EQ(f["FailureCode"], "Gateway.NotAttached");
+  std::string igw = call("CreateInternetGateway")["InternetGateway"]["InternetGatewayId"];
+  call("AttachInternetGateway", {{"InternetGatewayId", igw}, {"VpcId", v}});
   auto nat = call("CreateNatGateway", {{"SubnetId", s}, {"AllocationId", alloc}})["NatGateway"];
   EXPECT_EQ(nat["State"], "pending");
   std::string id = nat["NatGatewayId"];

@@ -257,6 +257,7 @@ Json Ec2Service::create_nat_gateway(RequestContext& ctx, const Json& in) {
   std::string type = str(in, "ConnectivityType", "public");
   std::string alloc_id = str(in, "AllocationId");
   Res* eip = nullptr;
+  std::string fail_reason;
   if (type == "public") {
     if (alloc_id.empty())
       throw AwsError("MissingParameter", "The request must contain the parameter AllocationId", 400);
@@ -266,7 +267,8 @@ Json Ec2Service::create_nat_gateway(RequestContext& ctx, const Json& in) {
     bool igw = false;
     for (const auto& [gid, g] : r.of("igw"))
       for (const auto& a : g.doc["Attachments"]) igw = igw || a.value("VpcId", "") == subnet.doc.value("VpcId", "");
-    (void)igw;  // AWS creates the gateway and then fails it when the VPC has no internet gateway; we allow it.
+    // AWS accepts the request and then fails the gateway when the VPC has no internet gateway.
+    if (!igw) fail_reason = "Network " + subnet.doc.value("VpcId", "") + " has no Internet gateway attached";
   } else if (!alloc_id.empty()) {
     throw AwsError("InvalidParameterCombination", "Private NAT gateways cannot have an Elastic IP address.", 400);
   }
@@ -302,6 +304,7 @@ Json Ec2Service::create_nat_gateway(RequestContext& ctx, const Json& in) {
               {"NatGatewayAddresses", {address}},
               {"_ReadyAt", now + kNatPendingSeconds}};
   if (!token.empty()) doc["_ClientToken"] = token;
+  if (!fail_reason.empty()) doc["_FailWith"] = fail_reason;
   Res& nat = add(r, id, doc, std::move(tags));
   Json out = {{"NatGateway", render(r, nat)}};
   if (!token.empty()) out["ClientToken"] = token;
@@ -337,7 +340,27 @@ void Ec2Service::advance_nat_gateways(RegionState& r, double now) {
   for (auto& [id, nat] : it->second) {
     Json& d = nat.doc;
     std::string state = d.value("State", "");
-    if (state == "pending" && d.value("_ReadyAt", 0.0) <= now) {
+    if (state == "pending" && d.value("_ReadyAt", 0.0) <= now && d.contains("_FailWith")) {
+      d["State"] = "failed";
+      d["FailureCode"] = "Gateway.NotAttached";
+      d["FailureMessage"] = d["_FailWith"];
+      d["DeleteTime"] = d.value("_ReadyAt", now);
+      d["_PurgeAt"] = d.value("_ReadyAt", now) + kNatDeletedVisibleSeconds;
+      d.erase("_FailWith");
+      d.erase("_ReadyAt");
+      for (auto& a : d["NatGatewayAddresses"]) {
+        a["Status"] = "failed";
+        std::string alloc = a.value("AllocationId", "");
+        if (Res* eip = r.find("eipalloc", alloc)) {
+          for (const char* k : {"AssociationId", "NetworkInterfaceId", "NetworkInterfaceOwnerId", "PrivateIpAddress"})
+            eip->doc.erase(k);
+          touch(r, alloc);
+        }
+        a.erase("AssociationId");
+        delete_network_interface(r, a.value("NetworkInterfaceId", ""));
+      }
+      touch(r, id);
+    } else if (state == "pending" && d.value("_ReadyAt", 0.0) <= now) {
       d["State"] = "available";
       d.erase("_ReadyAt");
       for (auto& a : d["NatGatewayAddresses"]) a["Status"] = "succeeded";
@@ -369,7 +392,7 @@ void Ec2Service::advance_nat_gateways(RegionState& r, double now) {
         if (changed) touch(r, tid);
       }
       touch(r, id);
-    } else if (state == "deleted" && d.value("_PurgeAt", 0.0) <= now) {
+    } else if ((state == "deleted" || state == "failed") && d.value("_PurgeAt", 0.0) <= now) {
       purge.push_back(id);
     }
   }

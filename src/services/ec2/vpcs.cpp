@@ -137,7 +137,8 @@ Json Ec2Service::delete_vpc(RequestContext& ctx, const Json& in) {
   for (const auto& [eid, e] : r.of("vpce")) blocked = blocked || in_vpc(e);
   for (const auto& [gid, g] : r.of("eigw"))
     for (const auto& a : g.doc.value("Attachments", Json::array())) blocked = blocked || a.value("VpcId", "") == id;
-  for (const auto& [nid, n] : r.of("nat")) blocked = blocked || (in_vpc(n) && n.doc.value("State", "") != "deleted");
+  for (const auto& [nid, n] : r.of("nat")) blocked = blocked || (in_vpc(n) && n.doc.value("State", "") != "deleted" &&
+                                                                   n.doc.value("State", "") != "failed");
   for (const auto& [nid, n] : r.of("eni")) blocked = blocked || in_vpc(n);
   if (blocked)
     throw AwsError("DependencyViolation", "The vpc '" + id + "' has dependencies and cannot be deleted.", 400);
