@@ -379,6 +379,33 @@ TEST_F(Ec2VpcTest, EgressOnlyGatewayAndIpv6Routes) {
   call("DeleteVpc", {{"VpcId", v}});
 }
 
+TEST_F(Ec2VpcTest, VpcPeering) {
+  std::string a = vpc("10.16.0.0/16"), b = vpc("10.17.0.0/16"), c = vpc("10.16.0.0/20");
+  auto pcx = call("CreateVpcPeeringConnection", {{"VpcId", a}, {"PeerVpcId", b}})["VpcPeeringConnection"];
+  std::string id = pcx["VpcPeeringConnectionId"];
+  EXPECT_EQ(pcx["Status"]["Code"], "initiating-request");
+  EXPECT_EQ(call("DescribeVpcPeeringConnections", {{"VpcPeeringConnectionIds", {id}}})["VpcPeeringConnections"][0]["Status"]["Code"],
+            "pending-acceptance");
+  std::string rtb = call("DescribeRouteTables", {{"Filters", filter("vpc-id", a)}})["RouteTables"][0]["RouteTableId"];
+  EXPECT_EQ(fails("CreateRoute", {{"RouteTableId", rtb}, {"DestinationCidrBlock", "10.17.0.0/16"},
+                                  {"VpcPeeringConnectionId", id}}).code,
+            "InvalidParameterValue");
+  call("AcceptVpcPeeringConnection", {{"VpcPeeringConnectionId", id}});
+  auto got = call("DescribeVpcPeeringConnections", {{"Filters", filter("status-code", "active")}})["VpcPeeringConnections"];
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0]["AccepterVpcInfo"]["CidrBlock"], "10.17.0.0/16");
+  call("CreateRoute", {{"RouteTableId", rtb}, {"DestinationCidrBlock", "10.17.0.0/16"}, {"VpcPeeringConnectionId", id}});
+  call("DeleteVpcPeeringConnection", {{"VpcPeeringConnectionId", id}});
+  auto routes = call("DescribeRouteTables", {{"RouteTableIds", {rtb}}})["RouteTables"][0]["Routes"];
+  EXPECT_EQ(routes[1]["State"], "blackhole");
+  EXPECT_EQ(call("DescribeVpcPeeringConnections", {{"VpcPeeringConnectionIds", {id}}})["VpcPeeringConnections"][0]["Status"]["Code"],
+            "deleted");
+  auto overlap = call("CreateVpcPeeringConnection", {{"VpcId", a}, {"PeerVpcId", c}})["VpcPeeringConnection"];
+  EXPECT_EQ(call("DescribeVpcPeeringConnections", {{"VpcPeeringConnectionIds", {overlap["VpcPeeringConnectionId"]}}})
+                ["VpcPeeringConnections"][0]["Status"]["Code"],
+            "failed");
+}
+
 TEST(Ec2VpcDurability, RestartRebuildsState) {
   std::string dir = std::filesystem::temp_directory_path() / ("cloudbox-ec2-" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);

@@ -234,6 +234,17 @@ static Json route_target(Ec2Service& svc, RegionState& r, const Res& rt, const J
       throw AwsError("InvalidParameterValue",
                      "route table " + rt.id + " and network gateway " + value + " belong to different networks", 400);
     route["EgressOnlyInternetGatewayId"] = value;
+  } else if (t == "VpcPeeringConnectionId") {
+    Res& pcx = svc.get(r, "pcx", value);
+    std::string code = pcx.doc["Status"].value("Code", "");
+    bool ours = pcx.doc["RequesterVpcInfo"].value("VpcId", "") == vpc_id ||
+                pcx.doc["AccepterVpcInfo"].value("VpcId", "") == vpc_id;
+    if (code != "active" || !ours)
+      throw AwsError("InvalidParameterValue",
+                     "route table " + rt.id + " and peering connection " + value + " cannot be used together: the "
+                     "connection is " + code + (ours ? "" : " and does not belong to this network"),
+                     400);
+    route["VpcPeeringConnectionId"] = value;
   } else if (t == "VpcEndpointId") {
     svc.get(r, "vpce", value);
     route["GatewayId"] = value;

@@ -96,6 +96,12 @@ class Ec2Service : public Service {
   Json create_nat_gateway(RequestContext& ctx, const Json& in);
   Json delete_nat_gateway(RequestContext& ctx, const Json& in);
   Json describe_nat_gateways(RequestContext& ctx, const Json& in);
+  // --- peering.cpp
+  Json create_vpc_peering_connection(RequestContext& ctx, const Json& in);
+  Json accept_vpc_peering_connection(RequestContext& ctx, const Json& in);
+  Json reject_vpc_peering_connection(RequestContext& ctx, const Json& in);
+  Json delete_vpc_peering_connection(RequestContext& ctx, const Json& in);
+  Json describe_vpc_peering_connections(RequestContext& ctx, const Json& in);
   // --- route_tables.cpp
   Json create_route_table(RequestContext& ctx, const Json& in);
   Json delete_route_table(RequestContext& ctx, const Json& in);
