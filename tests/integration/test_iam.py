@@ -1,6 +1,13 @@
 """IAM against the real binary with Debian's AWS CLI v2 and boto3: cases C09, C10, C12, C13 of
 ../shared/cases/cases.md exactly as written there, and the IAM resources of walkthrough step 1."""
+import base64
+import hashlib
+import hmac
 import json
+import os
+import struct
+import tempfile
+import time
 import urllib.parse
 
 import pytest
@@ -340,3 +347,28 @@ def test_walkthrough_steps_6_and_7_iam_resources(clean, acct):
     ip = s.aws("iam", "get-instance-profile", "--instance-profile-name", "ec2-secrets").ok()["InstanceProfile"]
     assert ip["Arn"] == f"arn:aws:iam::{acct}:instance-profile/ec2-secrets"
     assert [r["RoleName"] for r in ip["Roles"]] == ["ec2-secrets"]
+
+
+def _totp(seed_b32, step):
+    key = base64.b32decode(seed_b32)
+    mac = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
+    off = mac[-1] & 15
+    return "%06d" % ((struct.unpack(">I", mac[off:off + 4])[0] & 0x7FFFFFFF) % 1000000)
+
+
+def test_virtual_mfa_with_cli(clean, acct):
+    s = clean
+    s.aws("iam", "create-user", "--user-name", "mfa-user").ok()
+    out = os.path.join(tempfile.mkdtemp(), "seed.txt")
+    dev = s.aws("iam", "create-virtual-mfa-device", "--virtual-mfa-device-name", "mfa-user", "--outfile", out,
+                "--bootstrap-method", "Base32StringSeed").ok()["VirtualMFADevice"]
+    assert dev["SerialNumber"] == f"arn:aws:iam::{acct}:mfa/mfa-user"
+    seed = open(out).read().strip()
+    step = int(s.now() // 30)
+    r = s.aws("iam", "enable-mfa-device", "--user-name", "mfa-user", "--serial-number", dev["SerialNumber"],
+              "--authentication-code1", "000000", "--authentication-code2", "000000")
+    assert r.code == "InvalidAuthenticationCode" and r.status == 403, r
+    s.aws("iam", "enable-mfa-device", "--user-name", "mfa-user", "--serial-number", dev["SerialNumber"],
+          "--authentication-code1", _totp(seed, step - 1), "--authentication-code2", _totp(seed, step)).ok()
+    devices = s.aws("iam", "list-mfa-devices", "--user-name", "mfa-user").ok()["MFADevices"]
+    assert [d["SerialNumber"] for d in devices] == [dev["SerialNumber"]]

@@ -1,5 +1,9 @@
 // IAM through the core: each call goes through Core::invoke (model validation, then the handler).
 #include <gtest/gtest.h>
+#include <openssl/hmac.h>
+
+#include <cmath>
+#include <cstring>
 
 #include <string>
 
@@ -393,6 +397,56 @@ TEST_F(IamTest, CredentialReportAndEmptyCredentialLists) {
   EXPECT_EQ(call("ListSSHPublicKeys", {{"UserName", "u"}})["SSHPublicKeys"], Json::array());
   EXPECT_EQ(call("ListSigningCertificates", {{"UserName", "u"}})["Certificates"], Json::array());
   EXPECT_EQ(error_of("ListMFADevices", {{"UserName", "ghost"}}).code, "NoSuchEntityException");
+}
+
+// RFC 6238 TOTP, written here independently of the service's code.
+std::string totp(const std::string& seed_b32, int64_t step) {
+  static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  std::string key;
+  unsigned buffer = 0;
+  int bits = 0;
+  for (char c : seed_b32) {
+    const char* p = std::strchr(alphabet, c);
+    if (!p || !c) continue;
+    buffer = (buffer << 5) | unsigned(p - alphabet);
+    bits += 5;
+    if (bits >= 8) key.push_back(char((buffer >> (bits - 8)) & 0xff)), bits -= 8;
+  }
+  unsigned char msg[8];
+  for (int i = 7; i >= 0; --i) msg[i] = static_cast<unsigned char>(step & 0xff), step >>= 8;
+  unsigned char mac[64];
+  unsigned int len = 0;
+  HMAC(EVP_sha1(), key.data(), int(key.size()), msg, 8, mac, &len);
+  int off = mac[len - 1] & 15;
+  unsigned v = ((mac[off] & 0x7fu) << 24) | (mac[off + 1] << 16) | (mac[off + 2] << 8) | mac[off + 3];
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%06u", v % 1000000u);
+  return buf;
+}
+
+TEST_F(IamTest, VirtualMfaDevicesWithRealCodes) {
+  call("CreateUser", {{"UserName", "u"}});
+  Json dev = call("CreateVirtualMFADevice", {{"VirtualMFADeviceName", "u-phone"}})["VirtualMFADevice"];
+  std::string serial = dev["SerialNumber"];
+  EXPECT_EQ(serial, "arn:aws:iam::000000000000:mfa/u-phone");
+  std::string seed = dev["Base32StringSeed"];
+  EXPECT_EQ(seed.size(), 64u);
+  int64_t step = int64_t(std::floor(to_epoch(core.clock().now()) / 30.0));
+  auto bad = error_of("EnableMFADevice", {{"UserName", "u"}, {"SerialNumber", serial},
+                                          {"AuthenticationCode1", totp(seed, step)}, {"AuthenticationCode2", totp(seed, step + 5)}});
+  EXPECT_EQ(bad.code, "InvalidAuthenticationCodeException");
+  call("EnableMFADevice", {{"UserName", "u"}, {"SerialNumber", serial},
+                           {"AuthenticationCode1", totp(seed, step - 1)}, {"AuthenticationCode2", totp(seed, step)}});
+  Json listed = call("ListMFADevices", {{"UserName", "u"}})["MFADevices"];
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0]["SerialNumber"], serial);
+  EXPECT_EQ(call("ListVirtualMFADevices", {{"AssignmentStatus", "Assigned"}})["VirtualMFADevices"][0]["User"]["UserName"], "u");
+  EXPECT_EQ(error_of("DeleteUser", {{"UserName", "u"}}).code, "DeleteConflictException");
+  EXPECT_EQ(error_of("DeleteVirtualMFADevice", {{"SerialNumber", serial}}).code, "DeleteConflictException");
+  EXPECT_EQ(call("GetAccountSummary")["SummaryMap"]["MFADevicesInUse"], 1);
+  call("DeactivateMFADevice", {{"UserName", "u"}, {"SerialNumber", serial}});
+  call("DeleteVirtualMFADevice", {{"SerialNumber", serial}});
+  call("DeleteUser", {{"UserName", "u"}});
 }
 
 }  // namespace

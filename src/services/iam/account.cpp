@@ -40,6 +40,8 @@ Json IamService::list_account_aliases(RequestContext& ctx, const Json& in) {
 Json IamService::get_account_summary(RequestContext& ctx, const Json&) {
   AccountState& a = account(ctx);
   int versions = 0;
+  size_t mfa_in_use = 0;
+  for (const auto& [k, d] : a.mfa) mfa_in_use += d.contains("user") ? 1 : 0;
   for (const auto& [k, p] : a.policies) versions += int(p["versions"].size());
   Json m = {{"Users", a.users.size()},
             {"UsersQuota", 5000},
@@ -59,8 +61,8 @@ Json IamService::get_account_summary(RequestContext& ctx, const Json&) {
             {"GroupsPerUserQuota", 10},
             {"SigningCertificatesPerUserQuota", 2},
             {"AccessKeysPerUserQuota", 2},
-            {"MFADevices", 0},
-            {"MFADevicesInUse", 0},
+            {"MFADevices", a.mfa.size()},
+            {"MFADevicesInUse", mfa_in_use},
             {"AccountMFAEnabled", 0},
             {"AccountAccessKeysPresent", 0},
             {"AccountPasswordPresent", 0},

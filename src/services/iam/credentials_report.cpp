@@ -1,6 +1,5 @@
 // The credential report (GenerateCredentialReport / GetCredentialReport) and the per-user credential lists
-// cloudbox has no way to create (SSH public keys, MFA devices, signing certificates, service-specific
-// credentials): they answer for the user as AWS does for a user who has none, which is what clients that
+// cloudbox has no way to create (SSH public keys, signing certificates, service-specific credentials): they answer for the user as AWS does for a user who has none, which is what clients that
 // clean a user up before deleting it (Terraform's force_destroy) list.
 #include <sstream>
 
@@ -29,10 +28,6 @@ Json IamService::list_ssh_public_keys(RequestContext& ctx, const Json& in) {
   return empty_list(in, "SSHPublicKeys");
 }
 
-Json IamService::list_mfa_devices(RequestContext& ctx, const Json& in) {
-  if (in.contains("UserName")) need_user(account(ctx), in["UserName"].get<std::string>());
-  return empty_list(in, "MFADevices");
-}
 
 Json IamService::list_signing_certificates(RequestContext& ctx, const Json& in) {
   if (in.contains("UserName")) need_user(account(ctx), in["UserName"].get<std::string>());
@@ -44,9 +39,6 @@ Json IamService::list_service_specific_credentials(RequestContext& ctx, const Js
   return {{"ServiceSpecificCredentials", Json::array()}, {"IsTruncated", false}};
 }
 
-Json IamService::list_virtual_mfa_devices(RequestContext& ctx, const Json& in) {
-  return empty_list(in, "VirtualMFADevices");
-}
 
 Json IamService::generate_credential_report(RequestContext& ctx, const Json&) {
   AccountState& a = account(ctx);
@@ -63,7 +55,10 @@ Json IamService::generate_credential_report(RequestContext& ctx, const Json&) {
     bool password = u.contains("login_profile");
     csv << u["UserName"].get<std::string>() << "," << u["Arn"].get<std::string>() << "," << when(u["CreateDate"]) << ","
         << (password ? "true" : "false") << "," << (u.contains("PasswordLastUsed") ? when(u["PasswordLastUsed"]) : "N/A")
-        << "," << (password ? when(u["login_profile"]["CreateDate"]) : "N/A") << ",N/A,false";
+        << "," << (password ? when(u["login_profile"]["CreateDate"]) : "N/A") << ",N/A,";
+    bool mfa = false;
+    for (const auto& [dk, d] : a.mfa) mfa = mfa || d.value("user", std::string()) == u["UserName"];
+    csv << (mfa ? "true" : "false");
     for (size_t i = 0; i < 2; ++i) {
       if (i < u["access_keys"].size()) {
         const Json& key = u["access_keys"][i];

@@ -10,7 +10,8 @@
 //   policies.cpp      managed policies and versions, inline policies, attach/detach, boundaries, AWS managed policies
 //   account.cpp       account alias, summary, password policy, authorization details
 //   providers.cpp     OpenID Connect and SAML identity providers
-//   credentials_report.cpp  credential report; the user credential lists cloudbox cannot populate (SSH, MFA, …)
+//   credentials_report.cpp  credential report; the user credential lists cloudbox cannot populate (SSH, certificates)
+//   mfa.cpp           virtual MFA devices with real TOTP seeds and code checks
 //   simulate.cpp      SimulatePrincipalPolicy / SimulateCustomPolicy / GetContextKeysFor…
 //   authorize.cpp     deciding requests for enforcement (called by the core's authorization hook)
 //   policy/           the policy language library (validation and evaluation), self-contained
@@ -30,7 +31,7 @@ inline constexpr const char* kNamespace = "iam";
 
 // One account's IAM entities, each keyed by its lower-case name (IAM names are unique case-insensitively).
 struct AccountState {
-  std::map<std::string, Json> users, groups, roles, policies, instance_profiles, oidc, saml;
+  std::map<std::string, Json> users, groups, roles, policies, instance_profiles, oidc, saml, mfa;
   std::vector<std::string> aliases;
   Json password_policy;  // null when none is set
   Json credential_report;  // {content, generated} once generated
@@ -215,10 +216,21 @@ class IamService : public Service {
 
   // credentials_report.cpp
   Json list_ssh_public_keys(RequestContext&, const Json&);
-  Json list_mfa_devices(RequestContext&, const Json&);
   Json list_signing_certificates(RequestContext&, const Json&);
   Json list_service_specific_credentials(RequestContext&, const Json&);
+  // mfa.cpp
+  Json& need_mfa(AccountState& a, const std::string& serial);
+  Json create_virtual_mfa_device(RequestContext&, const Json&);
+  Json enable_mfa_device(RequestContext&, const Json&);
+  Json resync_mfa_device(RequestContext&, const Json&);
+  Json deactivate_mfa_device(RequestContext&, const Json&);
+  Json delete_virtual_mfa_device(RequestContext&, const Json&);
+  Json list_mfa_devices(RequestContext&, const Json&);
   Json list_virtual_mfa_devices(RequestContext&, const Json&);
+  Json get_mfa_device(RequestContext&, const Json&);
+  Json tag_mfa_device(RequestContext&, const Json&);
+  Json untag_mfa_device(RequestContext&, const Json&);
+  Json list_mfa_device_tags(RequestContext&, const Json&);
   Json generate_credential_report(RequestContext&, const Json&);
   Json get_credential_report(RequestContext&, const Json&);
 

@@ -213,6 +213,15 @@ void IamService::register_operations(std::unordered_map<std::string, Handler>& t
       {"ListSigningCertificates", &IamService::list_signing_certificates},
       {"ListServiceSpecificCredentials", &IamService::list_service_specific_credentials},
       {"ListVirtualMFADevices", &IamService::list_virtual_mfa_devices},
+      {"CreateVirtualMFADevice", &IamService::create_virtual_mfa_device},
+      {"EnableMFADevice", &IamService::enable_mfa_device},
+      {"ResyncMFADevice", &IamService::resync_mfa_device},
+      {"DeactivateMFADevice", &IamService::deactivate_mfa_device},
+      {"DeleteVirtualMFADevice", &IamService::delete_virtual_mfa_device},
+      {"GetMFADevice", &IamService::get_mfa_device},
+      {"TagMFADevice", &IamService::tag_mfa_device},
+      {"UntagMFADevice", &IamService::untag_mfa_device},
+      {"ListMFADeviceTags", &IamService::list_mfa_device_tags},
       {"GenerateCredentialReport", &IamService::generate_credential_report},
       {"GetCredentialReport", &IamService::get_credential_report},
       {"SimulatePrincipalPolicy", &IamService::simulate_principal_policy},
@@ -255,6 +264,7 @@ std::map<std::string, Json> AccountState::*collection(const std::string& kind) {
   if (kind == "instance-profile") return &AccountState::instance_profiles;
   if (kind == "oidc") return &AccountState::oidc;
   if (kind == "saml") return &AccountState::saml;
+  if (kind == "mfa") return &AccountState::mfa;
   return nullptr;
 }
 }  // namespace

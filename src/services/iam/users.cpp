@@ -134,6 +134,8 @@ Json IamService::delete_user(RequestContext& ctx, const Json& in) {
   std::string name = in.at("UserName").get<std::string>();
   Json& u = need_user(a, name);
   if (u.contains("login_profile")) delete_conflict("Cannot delete entity, must delete login profile first.");
+  for (const auto& [k, d] : a.mfa)
+    if (d.value("user", std::string()) == u["UserName"]) delete_conflict("Cannot delete entity, must delete MFA device first.");
   if (!u["access_keys"].empty()) delete_conflict("Cannot delete entity, must delete access keys first.");
   if (!u["inline"].empty()) delete_conflict("Cannot delete entity, must delete policies first.");
   if (!u["attached"].empty()) delete_conflict("Cannot delete entity, must detach all policies first.");
