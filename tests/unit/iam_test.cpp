@@ -444,9 +444,11 @@ TEST_F(IamTest, VirtualMfaDevicesWithRealCodes) {
   EXPECT_EQ(error_of("DeleteUser", {{"UserName", "u"}}).code, "DeleteConflictException");
   EXPECT_EQ(error_of("DeleteVirtualMFADevice", {{"SerialNumber", serial}}).code, "DeleteConflictException");
   EXPECT_EQ(call("GetAccountSummary")["SummaryMap"]["MFADevicesInUse"], 1);
-  call("DeactivateMFADevice", {{"UserName", "u"}, {"SerialNumber", serial}});
+  call("UpdateUser", {{"UserName", "u"}, {"NewUserName", "u2"}});
+  EXPECT_EQ(call("ListMFADevices", {{"UserName", "u2"}})["MFADevices"].size(), 1u);
+  call("DeactivateMFADevice", {{"UserName", "u2"}, {"SerialNumber", serial}});
   call("DeleteVirtualMFADevice", {{"SerialNumber", serial}});
-  call("DeleteUser", {{"UserName", "u"}});
+  call("DeleteUser", {{"UserName", "u2"}});
 }
 
 }  // namespace

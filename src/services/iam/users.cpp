@@ -120,6 +120,12 @@ Json IamService::update_user(RequestContext& ctx, const Json& in) {
   a.users.erase(lower(name));
   save(acct, "user", u, new_name);
   a.users[lower(new_name)] = u;
+  // MFA devices stay enabled for the renamed user.
+  for (auto& [k, d] : a.mfa)
+    if (d.contains("user") && lower(d["user"].get<std::string>()) == lower(name)) {
+      d["user"] = new_name;
+      save(acct, "mfa", d, d["Name"]);
+    }
   // Keys now stand for the renamed user.
   for (const auto& k : u["access_keys"]) {
     auto c = core_.credentials().find(k["AccessKeyId"].get<std::string>());
