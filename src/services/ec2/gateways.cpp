@@ -202,8 +202,7 @@ Json Ec2Service::allocate_address(RequestContext& ctx, const Json& in) {
   std::string ip = random_public_ip(r);
   Json doc = {{"AllocationId", id},        {"PublicIp", ip},          {"Domain", "vpc"},
               {"PublicIpv4Pool", "amazon"}, {"NetworkBorderGroup", nbg}};
-  Res& a = add(r, id, doc, std::move(tags));
-  (void)a;
+  add(r, id, doc, std::move(tags));
   return {{"AllocationId", id}, {"PublicIp", ip}, {"Domain", "vpc"}, {"PublicIpv4Pool", "amazon"}, {"NetworkBorderGroup", nbg}};
 }
 

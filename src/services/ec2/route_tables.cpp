@@ -80,8 +80,6 @@ Json* find_route(Res& rt, const Destination& d) {
 
 }  // namespace
 
-Json Ec2Service::route_table_filters_doc(const Json& doc) { return doc; }
-
 Res& Ec2Service::make_route_table(RegionState& r, const std::string& vpc_id, bool main, TagMap tags) {
   std::string id = new_id("rtb");
   Json routes = Json::array();
@@ -169,10 +167,7 @@ Json Ec2Service::describe_route_tables(RequestContext& ctx, const Json& in) {
   return describe(ctx, in, "rtb", "RouteTableIds", "RouteTables", rtb_filters());
 }
 
-namespace {
 // Validates the target of CreateRoute/ReplaceRoute and returns the route document (without destination).
-}  // namespace
-
 static Json route_target(Ec2Service& svc, RegionState& r, const Res& rt, const Json& in) {
   std::string vpc_id = rt.doc.value("VpcId", "");
   const char* target = nullptr;
@@ -268,10 +263,8 @@ Json Ec2Service::create_route(RequestContext& ctx, const Json& in) {
       throw AwsError("InvalidPrefixListID.NotFound", "The prefix list ID '" + pl + "' does not exist", 400);
   }
   Json route = route_target(*this, r, rt, in);
-  if (Json* existing = find_route(rt, d)) {
-    (void)existing;
+  if (find_route(rt, d))
     throw AwsError("RouteAlreadyExists", "The route identified by " + d.value + " already exists.", 400);
-  }
   Json full = {{d.member, d.value}};
   for (auto it = route.begin(); it != route.end(); ++it) full[it.key()] = it.value();
   rt.doc["Routes"].push_back(full);
@@ -345,8 +338,7 @@ Json Ec2Service::associate_route_table(RequestContext& ctx, const Json& in) {
                          400);
     assoc["SubnetId"] = subnet_id;
   } else {
-    Res& g = get(r, "igw", gateway_id);
-    (void)g;
+    get(r, "igw", gateway_id);
     for (const auto& [tid, t] : r.of("rtb"))
       for (const auto& a : t.doc["Associations"])
         if (a.value("GatewayId", "") == gateway_id)

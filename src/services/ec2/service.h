@@ -201,7 +201,6 @@ class Ec2Service : public Service {
   Res& make_route_table(RegionState& r, const std::string& vpc_id, bool main, TagMap tags);
   void add_local_routes(RegionState& r, const std::string& vpc_id, const std::string& cidr, bool ipv6);
   void remove_routes_to(RegionState& r, const std::string& target_member, const std::string& target);
-  static Json route_table_filters_doc(const Json& doc);
   // Subnets (subnets.cpp).
   Res& make_subnet(RegionState& r, Res& vpc, const std::string& cidr, const Zone& zone, bool default_for_az,
                    TagMap tags);

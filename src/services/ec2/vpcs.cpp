@@ -125,7 +125,7 @@ Json Ec2Service::create_default_vpc(RequestContext& ctx, const Json& in) {
 Json Ec2Service::delete_vpc(RequestContext& ctx, const Json& in) {
   RegionState& r = region(ctx);
   std::string id = str(in, "VpcId");
-  Res& vpc = get(r, "vpc", id);
+  get(r, "vpc", id);
   auto in_vpc = [&](const Res& res) { return res.doc.value("VpcId", "") == id; };
   bool blocked = false;
   for (const auto& [sid, s] : r.of("subnet")) blocked = blocked || in_vpc(s);
@@ -154,7 +154,6 @@ Json Ec2Service::delete_vpc(RequestContext& ctx, const Json& in) {
   for (const auto& [aid, a] : r.of("acl"))
     if (in_vpc(a)) gone.push_back(aid);
   for (const auto& g : gone) drop(r, g);
-  (void)vpc;
   drop(r, id);
   return Json::object();
 }
