@@ -40,13 +40,16 @@ int main(int argc, char** argv) {
   serve->add_option("--state-dir", opt.state_dir, "Where state is kept (SQLite + key)")->capture_default_str();
   serve->add_flag("--ephemeral", opt.ephemeral, "Keep state in memory only");
   serve->add_option("--log-level", opt.log_level, "debug, info, warn, error or off")->capture_default_str();
-  serve->add_flag("--enforce-iam", opt.enforce_iam, "Authenticate and authorize every request (CLOUDBOX_ENFORCE_IAM=1)");
+  serve->add_flag("--enforce-iam", opt.enforce_iam,
+                  "Authenticate every request: SigV4 signature, signing time, known and unexpired credentials "
+                  "(CLOUDBOX_ENFORCE_IAM=1). Policy authorization is not evaluated yet.");
   serve->add_option("--threads", opt.threads, "I/O threads")->capture_default_str()->check(CLI::Range(1, 64));
   serve->add_option("--default-region", opt.default_region, "Region for unsigned requests")->capture_default_str();
 
-  std::string endpoint = "http://127.0.0.1:4566";
+  std::string endpoint = std::getenv("CLOUDBOX_ENDPOINT") ? std::getenv("CLOUDBOX_ENDPOINT") : "http://127.0.0.1:4566";
   std::vector<std::string> command;
-  auto* exec = app.add_subcommand("exec", "Run a command with AWS_* variables pointing at cloudbox");
+  auto* exec = app.add_subcommand("exec", "Run a command with AWS_ENDPOINT_URL pointing at cloudbox and test credentials "
+                                          "(clients that ignore AWS_ENDPOINT_URL need --endpoint-url)");
   exec->add_option("--endpoint", endpoint, "cloudbox URL")->capture_default_str();
   exec->add_option("command", command, "The command and its arguments")->required();
 
@@ -59,10 +62,16 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (app.got_subcommand("exec")) {
-    // Newer SDKs read AWS_ENDPOINT_URL; older ones (Debian's CLI v2 2.9, boto3 1.26) need --endpoint-url.
+    // Newer SDKs read AWS_ENDPOINT_URL; older ones (Debian's CLI v2 2.9, boto3 1.26) ignore it and would
+    // go to real AWS. So the credentials are always cloudbox's own: a client that ignores the endpoint
+    // sends nothing that works on AWS. Real keys, tokens and profiles from the environment are dropped.
     setenv("AWS_ENDPOINT_URL", endpoint.c_str(), 1);
-    setenv("AWS_ACCESS_KEY_ID", std::getenv("AWS_ACCESS_KEY_ID") ? std::getenv("AWS_ACCESS_KEY_ID") : "test", 1);
-    setenv("AWS_SECRET_ACCESS_KEY", std::getenv("AWS_SECRET_ACCESS_KEY") ? std::getenv("AWS_SECRET_ACCESS_KEY") : "test", 1);
+    setenv("AWS_ACCESS_KEY_ID", "test", 1);
+    setenv("AWS_SECRET_ACCESS_KEY", "test", 1);
+    unsetenv("AWS_SESSION_TOKEN");
+    unsetenv("AWS_SECURITY_TOKEN");
+    unsetenv("AWS_PROFILE");
+    unsetenv("AWS_DEFAULT_PROFILE");
     if (!std::getenv("AWS_DEFAULT_REGION")) setenv("AWS_DEFAULT_REGION", "us-east-1", 1);
     setenv("CLOUDBOX_ENDPOINT", endpoint.c_str(), 1);
     std::vector<char*> args;

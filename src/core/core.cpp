@@ -1,6 +1,7 @@
 #include "core/core.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <chrono>
 
 #include "core/auth/sigv4.h"
@@ -83,6 +84,8 @@ void Core::tick() {
 
 void Core::reset() {
   store_->clear();
+  // The clock only moves forward, so a reset keeps it where it is (and remembers that across restarts).
+  store_->set_meta("clock_offset_us", std::to_string(clock_.offset().count()));
   credentials_.reset();
   for (auto& [name, reg] : services_) {
     std::lock_guard lock(reg.service->mutex());
@@ -186,13 +189,20 @@ HttpResponse Core::handle_admin(const HttpRequest& req) {
       Json body = Json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
       if (body.is_discarded() || !body.is_object())
         return json_response(400, {{"error", "the body must be a JSON object"}});
+      // The clock's range ends in 2262 (64-bit nanoseconds); refuse anything that would wrap.
+      constexpr double kMaxAdvance = 100.0 * 366 * 86400;
+      auto limit = parse_timestamp("2200-01-01T00:00:00Z");
       if (body.contains("advance_seconds")) {
         if (!body["advance_seconds"].is_number() || body["advance_seconds"].get<double>() < 0)
           return json_response(400, {{"error", "advance_seconds must be a non-negative number (the clock only moves forward)"}});
+        if (body["advance_seconds"].get<double>() > kMaxAdvance ||
+            clock_.now() + std::chrono::seconds(static_cast<long long>(body["advance_seconds"].get<double>())) > *limit)
+          return json_response(400, {{"error", "advance_seconds is too large: the clock cannot go past 2200-01-01"}});
         clock_.advance(std::chrono::microseconds(static_cast<long long>(body["advance_seconds"].get<double>() * 1e6)));
       } else if (body.contains("set")) {
         auto when = body["set"].is_string() ? parse_timestamp(body["set"].get<std::string>()) : std::nullopt;
         if (!when) return json_response(400, {{"error", "set must be an ISO 8601 timestamp"}});
+        if (*when > *limit) return json_response(400, {{"error", "the clock cannot go past 2200-01-01"}});
         if (!clock_.set(*when))
           return json_response(400, {{"error", "the clock only moves forward; it is now " + iso8601(clock_.now())}});
       } else {
@@ -301,6 +311,35 @@ HttpResponse Core::handle_api(const HttpRequest& req) {
   }
 }
 
+// A signed request must reach the server within 15 minutes of its X-Amz-Date (AWS's replay protection).
+// Signing time is wall-clock time, so this compares with the real clock, not the movable server clock.
+void Core::check_signing_time(const SigV4Info& sig, bool json) const {
+  int y, mo, d, h, mi, se;
+  auto fail = [&](const std::string& msg) {
+    return json ? AwsError("InvalidSignatureException", msg, 400) : AwsError("SignatureDoesNotMatch", msg, 403);
+  };
+  if (std::sscanf(sig.amz_date.c_str(), "%4d%2d%2dT%2d%2d%2dZ", &y, &mo, &d, &h, &mi, &se) != 6)
+    throw fail("Date must be in ISO-8601 'basic format'. Got '" + sig.amz_date + "'.");
+  char iso[32];
+  std::snprintf(iso, sizeof iso, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, mo, d, h, mi, se);
+  auto signed_at = parse_timestamp(iso);
+  if (!signed_at) throw fail("Date must be in ISO-8601 'basic format'. Got '" + sig.amz_date + "'.");
+  auto now = Clock::now();
+  auto basic = [](TimePoint t) {
+    std::string s = iso8601_seconds(t);
+    s.erase(std::remove(s.begin(), s.end(), '-'), s.end());
+    s.erase(std::remove(s.begin(), s.end(), ':'), s.end());
+    return s;
+  };
+  constexpr auto kSkew = std::chrono::minutes(15);
+  if (*signed_at < now - kSkew)
+    throw fail("Signature expired: " + sig.amz_date + " is now earlier than " + basic(now - kSkew) + " (" + basic(now) +
+               " - 15 min.)");
+  if (*signed_at > now + kSkew)
+    throw fail("Signature not yet current: " + sig.amz_date + " is still later than " + basic(now + kSkew) + " (" +
+               basic(now) + " + 15 min.)");
+}
+
 void Core::resolve_caller(const HttpRequest& req, const std::optional<SigV4Info>& sig, RequestContext& ctx) {
   bool json = ctx.service.empty() || model(ctx.service).protocol.find("json") != std::string::npos;
   auto invalid = [&]() {
@@ -315,6 +354,7 @@ void Core::resolve_caller(const HttpRequest& req, const std::optional<SigV4Info>
   };
   std::string akid = sig ? sig->access_key_id : std::string();
   ctx.access_key_id = akid;
+  if (options_.enforce_iam && sig && !sig->presigned) check_signing_time(*sig, json);
   if (!akid.empty()) {
     if (auto cred = credentials_.find(akid)) {
       if (!cred->active) throw invalid();

@@ -71,6 +71,7 @@ class Core {
   HttpResponse handle_api(const HttpRequest& request);
   Json call_handler(Registered& reg, RequestContext& ctx, const Json& input);
   void resolve_caller(const HttpRequest& request, const std::optional<SigV4Info>& sig, RequestContext& ctx);
+  void check_signing_time(const SigV4Info& sig, bool json) const;
 
   Options options_;
   ServerClock clock_;

@@ -169,3 +169,44 @@ TEST(CredentialDirectoryTest, ExpiredCredentialsArePurgedAfterAWeek) {
 
 }  // namespace
 }  // namespace cloudbox
+
+namespace cloudbox {
+namespace {
+
+TEST(DispatchEnforced, OldSignaturesAreRefused) {
+  Options o;
+  o.ephemeral = true;
+  o.enforce_iam = true;
+  Core core(o);
+  HttpRequest r = signed_request("sts");
+  r.headers[1].second = "20200101T000000Z";
+  r.headers.push_back({"content-type", "application/x-www-form-urlencoded"});
+  r.body = "Action=GetCallerIdentity&Version=2011-06-15";
+  HttpResponse resp = core.handle(r);
+  EXPECT_EQ(resp.status, 403);
+  EXPECT_NE(resp.body.find("<Code>SignatureDoesNotMatch</Code><Message>Signature expired: 20200101T000000Z is now earlier than"),
+            std::string::npos) << resp.body;
+}
+
+TEST_F(DispatchTest, ClockCannotWrapAround) {
+  HttpRequest post;
+  post.method = "POST";
+  post.path = "/_cloudbox/clock";
+  for (const char* body : {R"({"advance_seconds": 1e12})", R"({"advance_seconds": 1e300})", R"({"set": "2300-01-01T00:00:00Z"})"}) {
+    post.body = body;
+    EXPECT_EQ(core.handle(post).status, 400) << body;
+  }
+  EXPECT_LT(core.clock().offset(), std::chrono::hours(1));
+}
+
+TEST_F(DispatchTest, ResetKeepsTheClock) {
+  core.clock().advance(std::chrono::hours(48));
+  HttpRequest post;
+  post.method = "POST";
+  post.path = "/_cloudbox/reset";
+  ASSERT_EQ(core.handle(post).status, 200);
+  EXPECT_GE(core.clock().offset(), std::chrono::hours(48));
+}
+
+}  // namespace
+}  // namespace cloudbox

@@ -94,13 +94,23 @@ TEST(JsonProtocol, MalformedBodiesAreSerializationErrors) {
   const auto& m = model("secretsmanager");
   const Operation* op = m.operation("GetSecretValue");
   for (const char* body : {"{", "[1,2]", "\"str\"", R"({"SecretId": 5})", R"({"SecretId": {"a":1}})",
-                           R"({"VersionStage": ["x"]})"}) {
+                           R"({"VersionStage": ["x"]})", R"({"SecretId": "s", "VersionStage": 1.5})"}) {
     HttpRequest req;
     req.body = body;
     auto e = expect_error([&] { protocol::parse_input(m, *op, req, {}, {}); });
     EXPECT_EQ(e.code, "SerializationException") << body;
     EXPECT_EQ(e.http_status, 400);
   }
+}
+
+TEST(JsonProtocol, HugeIntegersAreRefusedNotWrapped) {
+  const auto& m = model("secretsmanager");
+  HttpRequest req;
+  req.body = R"({"PasswordLength": 99999999999999999999999})";
+  auto e = expect_error([&] { protocol::parse_input(m, *m.operation("GetRandomPassword"), req, {}, {}); });
+  EXPECT_EQ(e.code, "SerializationException");
+  req.body = R"({"PasswordLength": 12.0})";
+  EXPECT_EQ(protocol::parse_input(m, *m.operation("GetRandomPassword"), req, {}, {})["PasswordLength"], 12);
 }
 
 TEST(Validation, MissingRequiredMemberUsesAwsMessage) {

@@ -451,17 +451,33 @@ TEST_F(SecretsManagerTest, UpdateSecretVersionStageRules) {
   EXPECT_EQ(get("usvs"), "2");
 }
 
-TEST_F(SecretsManagerTest, AtMostOneHundredDeprecatedVersionsAreKept) {
+TEST_F(SecretsManagerTest, ReplicaRegionsMustExist) {
+  EXPECT_AWS_ERROR(fails("CreateSecret", {{"Name", "rep"}, {"SecretString", "x"},
+                                          {"AddReplicaRegions", {{{"Region", "mars-1"}}}}}),
+                   "InvalidParameterException");
+  EXPECT_AWS_ERROR(fails("DescribeSecret", {{"SecretId", "rep"}}), "ResourceNotFoundException");  // nothing half-made
+  create("rep", "x");
+  EXPECT_AWS_ERROR(fails("ReplicateSecretToRegions", {{"SecretId", "rep"}, {"AddReplicaRegions", {{{"Region", "us-nowhere-9"}}}}}),
+                   "InvalidParameterException");
+}
+
+TEST_F(SecretsManagerTest, AtMostOneHundredDeprecatedVersionsAreKeptOnceADayOld) {
   create("many", "0");
   for (int i = 1; i <= 110; ++i) call("PutSecretValue", {{"SecretId", "many"}, {"SecretString", std::to_string(i)}});
-  Json page = call("ListSecretVersionIds", {{"SecretId", "many"}, {"IncludeDeprecated", true}, {"MaxResults", 100}});
-  size_t total = page["Versions"].size();
-  ASSERT_TRUE(page.contains("NextToken"));
-  Json rest = call("ListSecretVersionIds", {{"SecretId", "many"}, {"IncludeDeprecated", true}, {"NextToken", page["NextToken"]}});
-  total += rest["Versions"].size();
-  EXPECT_FALSE(rest.contains("NextToken"));
-  EXPECT_EQ(total, 102u);  // AWSCURRENT, AWSPREVIOUS and the 100 newest deprecated versions
-  EXPECT_EQ(get("many"), "110");
+  auto count_versions = [&] {
+    Json page = call("ListSecretVersionIds", {{"SecretId", "many"}, {"IncludeDeprecated", true}, {"MaxResults", 100}});
+    size_t total = page["Versions"].size();
+    EXPECT_TRUE(page.contains("NextToken"));
+    Json rest = call("ListSecretVersionIds", {{"SecretId", "many"}, {"IncludeDeprecated", true}, {"NextToken", page["NextToken"]}});
+    EXPECT_FALSE(rest.contains("NextToken"));
+    return total + rest["Versions"].size();
+  };
+  // Versions less than 24 hours old are never removed.
+  EXPECT_EQ(count_versions(), 111u);
+  core.clock().advance(std::chrono::hours(25));
+  call("PutSecretValue", {{"SecretId", "many"}, {"SecretString", "111"}});
+  EXPECT_EQ(count_versions(), 102u);  // AWSCURRENT, AWSPREVIOUS and the 100 newest deprecated versions
+  EXPECT_EQ(get("many"), "111");
   EXPECT_AWS_ERROR(fails("ListSecretVersionIds", {{"SecretId", "many"}, {"NextToken", "garbage"}}), "InvalidNextTokenException");
 }
 

@@ -49,6 +49,11 @@ struct HttpServer::Impl {
   std::mutex tick_mu;
   std::condition_variable tick_cv;
   bool tick_stop = false;
+  // Stops the server if connections have not finished 5 s after shutdown began.
+  std::thread watchdog;
+  std::mutex done_mu;
+  std::condition_variable done_cv;
+  bool done = false;
 
   Impl(Core& c, std::string h, int p, int t, size_t m) : core(c), host(std::move(h)), port(p), threads(t), max_body(m) {}
   void accept();
@@ -198,9 +203,12 @@ void HttpServer::Impl::begin_shutdown() {
     tick_stop = true;
   }
   tick_cv.notify_all();
-  // Give slow clients a bounded time to finish, then stop regardless.
-  auto timer = std::make_shared<asio::steady_timer>(ioc, std::chrono::seconds(5));
-  timer->async_wait([this, timer](beast::error_code) { ioc.stop(); });
+  // Give slow clients a bounded time to finish, then stop regardless. (A timer inside the io_context
+  // would itself keep run() busy for the whole grace period.)
+  watchdog = std::thread([this] {
+    std::unique_lock lock(done_mu);
+    if (!done_cv.wait_for(lock, std::chrono::seconds(5), [this] { return done; })) ioc.stop();
+  });
 }
 
 HttpServer::HttpServer(Core& core, std::string host, int port, int threads, size_t max_body_bytes)
@@ -258,6 +266,12 @@ void HttpServer::run(std::function<void()> on_ready) {
   for (int i = 1; i < s.threads; ++i) pool.emplace_back([&s] { s.ioc.run(); });
   s.ioc.run();
   for (auto& t : pool) t.join();
+  {
+    std::lock_guard lock(s.done_mu);
+    s.done = true;
+  }
+  s.done_cv.notify_all();
+  if (s.watchdog.joinable()) s.watchdog.join();
   {
     std::lock_guard lock(s.tick_mu);
     s.tick_stop = true;

@@ -1,5 +1,6 @@
 // Requests → input documents, for every protocol, by walking the input shape.
 #include <cctype>
+#include <cmath>
 #include <set>
 
 #include "core/common/encoding.h"
@@ -74,8 +75,11 @@ Json from_json(const Shape& shape, const Json& v, const std::string& path) {
     case ShapeType::Integer:
     case ShapeType::Long:
       if (!v.is_number_integer()) {
-        if (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>()) return Json(v.get<long long>());
-        return mismatch();
+        double d = v.is_number_float() ? v.get<double>() : 0.5;
+        if (std::floor(d) != d) return mismatch();
+        // Whole numbers written as floats; beyond 64 bits they cannot be an integer member at all.
+        if (std::fabs(d) >= 9.2e18) serialization_error("Number out of range at '" + path + "'");
+        return Json(static_cast<long long>(d));
       }
       return v;
     case ShapeType::Float:

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/common/arn.h"
+#include "core/common/regions.h"
 #include "services/secretsmanager/service.h"
 
 namespace cloudbox::secretsmanager {
@@ -15,7 +16,7 @@ std::vector<ReplicaStatus> SecretsManagerService::parse_replica_regions(const st
   std::set<std::string> seen;
   for (const auto& e : list) {
     std::string region = e.value("Region", std::string());
-    if (region.empty() || region == own_region)
+    if (region.empty() || region == own_region || !is_known_region(region))
       throw AwsError("InvalidParameterException", "Invalid replica region.");
     if (!seen.insert(region).second)
       throw AwsError("InvalidParameterException", "Duplicate replica region: " + region + ".");

@@ -105,7 +105,7 @@ class SecretsManagerService : public Service {
   Version& add_version(Secret& s, const std::optional<std::string>& token, const std::optional<std::string>& str,
                        const std::optional<std::string>& bin, std::set<std::string> stages, double now,
                        bool* created = nullptr);
-  static void prune_deprecated(Secret& s);
+  static void prune_deprecated(Secret& s, double now);
 
   // --- replication (replication.cpp) ---
   // Reads AddReplicaRegions ([{Region, KmsKeyId}]) and refuses the secret's own region and repeats.

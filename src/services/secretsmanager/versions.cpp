@@ -55,16 +55,17 @@ Version& SecretsManagerService::add_version(Secret& s, const std::optional<std::
   std::string id = v.id;
   s.versions.push_back(std::move(v));
   s.last_changed = now;
-  prune_deprecated(s);
+  prune_deprecated(s, now);
   if (created) *created = true;
   return *s.find_version(id);
 }
 
-void SecretsManagerService::prune_deprecated(Secret& s) {
+// AWS removes outdated versions beyond about 100, but never one created less than 24 hours ago.
+void SecretsManagerService::prune_deprecated(Secret& s, double now) {
   size_t unlabelled = 0;
   for (const auto& v : s.versions) unlabelled += v.stages.empty() ? 1 : 0;
   for (auto it = s.versions.begin(); unlabelled > kMaxDeprecatedVersions && it != s.versions.end();) {
-    if (it->stages.empty()) {
+    if (it->stages.empty() && now - it->created >= 24 * 3600) {
       it = s.versions.erase(it);
       --unlabelled;
     } else {
@@ -119,7 +120,7 @@ Json SecretsManagerService::update_secret_version_stage(RequestContext& ctx, con
       left->stages.insert(kPrevious);
     }
   }
-  prune_deprecated(s);
+  prune_deprecated(s, epoch(ctx));
   s.last_changed = epoch(ctx);
   save(s);
   return {{"ARN", s.arn}, {"Name", s.name}};
