@@ -451,4 +451,25 @@ TEST_F(IamTest, VirtualMfaDevicesWithRealCodes) {
   call("DeleteUser", {{"UserName", "u2"}});
 }
 
+TEST_F(IamTest, SshPublicKeys) {
+  // Fingerprint from `ssh-keygen -l -E md5` of the same key.
+  const std::string key = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDT9j79Z7Pxs9Gzo2YxjHXJAgmoztCCoiIGTNftEgmqcxtMkSqXHQY80PC0iougr/zm+8qr8R/hCy2OBamcqjomR8ACYAq3ZVls6nGXRKoG9E8xUYvY02+hQkF5rL8hvg8RjMqw2TFJYorbnRGftFBGicquT7MvJO3a9z4butWccHk3BhR92NYFfwmLZYo40O5Ecs/a+v3AHPX81febdBlcJu7LiHOvxgL4jhtlR3K4ehtKJTUH2ayVelydASgplDB09R5gRcyeVXsTmIi5vflJc6xztpOH2O7/r+oACHB5DVK/cou3r84mEvjHc6IxeH/IkgjzWAmeYUWEsotPu26r cloudbox-test";
+  call("CreateUser", {{"UserName", "git"}});
+  EXPECT_EQ(error_of("UploadSSHPublicKey", {{"UserName", "git"}, {"SSHPublicKeyBody", "ssh-rsa not-base64!"}}).code,
+            "UnrecognizedPublicKeyEncodingException");
+  Json k = call("UploadSSHPublicKey", {{"UserName", "git"}, {"SSHPublicKeyBody", key}})["SSHPublicKey"];
+  EXPECT_EQ(k["Fingerprint"], "46:a9:ce:62:9a:e5:8a:a1:f4:71:9c:cc:3f:85:d5:6d");
+  EXPECT_EQ(k["SSHPublicKeyId"].get<std::string>().substr(0, 4), "APKA");
+  EXPECT_EQ(k["Status"], "Active");
+  EXPECT_EQ(error_of("UploadSSHPublicKey", {{"UserName", "git"}, {"SSHPublicKeyBody", key}}).code,
+            "DuplicateSSHPublicKeyException");
+  std::string id = k["SSHPublicKeyId"];
+  call("UpdateSSHPublicKey", {{"UserName", "git"}, {"SSHPublicKeyId", id}, {"Status", "Inactive"}});
+  EXPECT_EQ(call("GetSSHPublicKey", {{"UserName", "git"}, {"SSHPublicKeyId", id}, {"Encoding", "SSH"}})["SSHPublicKey"]["Status"], "Inactive");
+  EXPECT_EQ(call("ListSSHPublicKeys", {{"UserName", "git"}})["SSHPublicKeys"].size(), 1u);
+  EXPECT_EQ(error_of("DeleteUser", {{"UserName", "git"}}).code, "DeleteConflictException");
+  call("DeleteSSHPublicKey", {{"UserName", "git"}, {"SSHPublicKeyId", id}});
+  call("DeleteUser", {{"UserName", "git"}});
+}
+
 }  // namespace

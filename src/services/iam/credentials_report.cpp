@@ -1,5 +1,5 @@
 // The credential report (GenerateCredentialReport / GetCredentialReport) and the per-user credential lists
-// cloudbox has no way to create (SSH public keys, signing certificates, service-specific credentials): they answer for the user as AWS does for a user who has none, which is what clients that
+// cloudbox has no way to create (signing certificates, service-specific credentials): they answer for the user as AWS does for a user who has none, which is what clients that
 // clean a user up before deleting it (Terraform's force_destroy) list.
 #include <sstream>
 
@@ -23,10 +23,6 @@ Json empty_list(const Json& in, const char* member) {
 
 }  // namespace
 
-Json IamService::list_ssh_public_keys(RequestContext& ctx, const Json& in) {
-  if (in.contains("UserName")) need_user(account(ctx), in["UserName"].get<std::string>());
-  return empty_list(in, "SSHPublicKeys");
-}
 
 
 Json IamService::list_signing_certificates(RequestContext& ctx, const Json& in) {

@@ -10,8 +10,9 @@
 //   policies.cpp      managed policies and versions, inline policies, attach/detach, boundaries, AWS managed policies
 //   account.cpp       account alias, summary, password policy, authorization details
 //   providers.cpp     OpenID Connect and SAML identity providers
-//   credentials_report.cpp  credential report; the user credential lists cloudbox cannot populate (SSH, certificates)
+//   credentials_report.cpp  credential report; the user credential lists cloudbox cannot populate (certificates)
 //   mfa.cpp           virtual MFA devices with real TOTP seeds and code checks
+//   ssh_keys.cpp      users' SSH public keys
 //   simulate.cpp      SimulatePrincipalPolicy / SimulateCustomPolicy / GetContextKeysFor…
 //   authorize.cpp     deciding requests for enforcement (called by the core's authorization hook)
 //   policy/           the policy language library (validation and evaluation), self-contained
@@ -215,9 +216,14 @@ class IamService : public Service {
   Json list_saml_provider_tags(RequestContext&, const Json&);
 
   // credentials_report.cpp
-  Json list_ssh_public_keys(RequestContext&, const Json&);
   Json list_signing_certificates(RequestContext&, const Json&);
   Json list_service_specific_credentials(RequestContext&, const Json&);
+  // ssh_keys.cpp
+  Json upload_ssh_public_key(RequestContext&, const Json&);
+  Json get_ssh_public_key(RequestContext&, const Json&);
+  Json update_ssh_public_key(RequestContext&, const Json&);
+  Json delete_ssh_public_key(RequestContext&, const Json&);
+  Json list_ssh_public_keys(RequestContext&, const Json&);
   // mfa.cpp
   Json& need_mfa(AccountState& a, const std::string& serial);
   Json create_virtual_mfa_device(RequestContext&, const Json&);

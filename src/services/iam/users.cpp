@@ -143,6 +143,8 @@ Json IamService::delete_user(RequestContext& ctx, const Json& in) {
   for (const auto& [k, d] : a.mfa)
     if (d.value("user", std::string()) == u["UserName"]) delete_conflict("Cannot delete entity, must delete MFA device first.");
   if (!u["access_keys"].empty()) delete_conflict("Cannot delete entity, must delete access keys first.");
+  if (u.contains("ssh_keys") && !u["ssh_keys"].empty())
+    delete_conflict("Cannot delete entity, must delete SSH public keys first.");
   if (!u["inline"].empty()) delete_conflict("Cannot delete entity, must delete policies first.");
   if (!u["attached"].empty()) delete_conflict("Cannot delete entity, must detach all policies first.");
   if (!u["groups"].empty()) delete_conflict("Cannot delete entity, must remove users from group first.");
