@@ -249,10 +249,10 @@ Json Ec2Service::create_security_group(RequestContext& ctx, const Json& in) {
   if (description.size() > 255)
     throw AwsError("InvalidParameterValue",
                    "Invalid security group description. Length must be 255 characters or fewer", 400);
-  for (const auto& [gid, g] : r.of("sg"))
-    if (field_is(g.doc, "GroupName", name) && field_is(g.doc, "VpcId", vpc_id))
-      throw AwsError("InvalidGroup.Duplicate", "The security group '" + name + "' already exists for VPC '" + vpc_id + "'",
-                     400);
+  ensure_vpc_index(r);
+  if (r.sg_by_name.count(vpc_id + "|" + name))
+    throw AwsError("InvalidGroup.Duplicate", "The security group '" + name + "' already exists for VPC '" + vpc_id + "'",
+                   400);
   TagMap tags = tags_from_specs(in, "security-group");
   Res& sg = make_security_group(r, vpc_id, name, description, false, std::move(tags));
   Json out = {{"GroupId", sg.id}, {"SecurityGroupArn", sg.doc["SecurityGroupArn"]}};

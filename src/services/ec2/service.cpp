@@ -403,14 +403,20 @@ Res& Ec2Service::add(RegionState& r, const std::string& id, Json doc, TagMap tag
   slot = std::move(res);
   touch(r, id);
   r.tag_index_stale = true;
+  if (!r.vpc_index_stale) {
+    if (slot.kind == "subnet") r.subnets_by_vpc[slot.doc.value("VpcId", "")].push_back(id);
+    if (slot.kind == "sg") r.sg_by_name[slot.doc.value("VpcId", "") + "|" + slot.doc.value("GroupName", "")] = id;
+  }
   return slot;
 }
 
 void Ec2Service::touch(RegionState& r, const std::string& id) { dirty_.insert({r.account + "|" + r.region, id}); }
 
 void Ec2Service::drop(RegionState& r, const std::string& id) {
-  r.of(kind_of_id(id)).erase(id);
+  std::string kind = kind_of_id(id);
+  r.of(kind).erase(id);
   r.tag_index_stale = true;
+  if (kind == "subnet" || kind == "sg") r.vpc_index_stale = true;
   touch(r, id);
 }
 
@@ -431,6 +437,15 @@ void Ec2Service::not_found(const std::string& kind, const std::vector<std::strin
   for (const auto& id : ids) joined += (joined.empty() ? "" : ", ") + id;
   if (!spec) throw AwsError("InvalidID", "The ID '" + joined + "' is not valid", 400);
   throw AwsError(spec->nf_code, fill(ids.size() == 1 ? spec->nf_one : spec->nf_many, joined), 400);
+}
+
+void Ec2Service::ensure_vpc_index(RegionState& r) {
+  if (!r.vpc_index_stale) return;
+  r.subnets_by_vpc.clear();
+  r.sg_by_name.clear();
+  for (const auto& [id, s] : r.of("subnet")) r.subnets_by_vpc[s.doc.value("VpcId", "")].push_back(id);
+  for (const auto& [id, g] : r.of("sg")) r.sg_by_name[g.doc.value("VpcId", "") + "|" + g.doc.value("GroupName", "")] = id;
+  r.vpc_index_stale = false;
 }
 
 Res& Ec2Service::get(RegionState& r, const std::string& kind, const std::string& id) {

@@ -165,6 +165,8 @@ class Ec2Service : public Service {
   // Marks a resource changed / removes one (written when the handler returns).
   void touch(RegionState& r, const std::string& id);
   void drop(RegionState& r, const std::string& id);
+  // Brings RegionState::subnets_by_vpc / sg_by_name up to date.
+  static void ensure_vpc_index(RegionState& r);
   // Looks up an id of `kind`: Malformed when it is not of that kind's form, NotFound when missing.
   Res& get(RegionState& r, const std::string& kind, const std::string& id);
   // The resource document as Describe* shows it (with its tags).

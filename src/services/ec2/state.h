@@ -34,6 +34,12 @@ struct RegionState {
   // after resources are added, removed or retagged (tag_index_stale).
   std::unordered_map<std::string, std::unordered_map<std::string, std::vector<std::string>>> tag_index;
   bool tag_index_stale = true;
+  // VPC id → its subnet ids, and "vpc|group name" → security group id: what CreateSubnet and
+  // CreateSecurityGroup check against, without visiting every resource of the region. Kept up to date on
+  // add, rebuilt after removals (vpc_index_stale).
+  std::unordered_map<std::string, std::vector<std::string>> subnets_by_vpc;
+  std::unordered_map<std::string, std::string> sg_by_name;
+  bool vpc_index_stale = true;
 
   std::map<std::string, Res>& of(const std::string& kind) { return kinds[kind]; }
   Res* find(const std::string& kind, const std::string& id) {

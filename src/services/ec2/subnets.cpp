@@ -122,8 +122,12 @@ Json Ec2Service::create_subnet(RequestContext& ctx, const Json& in) {
     inside = inside || (vc && vc->contains(*c));
   }
   if (!inside) throw AwsError("InvalidSubnet.Range", "The CIDR '" + text + "' is invalid.", 400);
-  for (const auto& [sid, s] : r.of("subnet")) {
-    if (!field_is(s.doc, "VpcId", vpc_id)) continue;
+  ensure_vpc_index(r);
+  const std::vector<std::string> siblings = r.subnets_by_vpc[vpc_id];
+  for (const auto& sid : siblings) {
+    const Res* sp = r.find("subnet", sid);
+    if (!sp) continue;
+    const Res& s = *sp;
     auto sc = Ipv4Cidr::parse(s.doc["CidrBlock"].get_ref<const std::string&>());
     if (sc && sc->overlaps(*c))
       throw AwsError("InvalidSubnet.Conflict", "The CIDR '" + text + "' conflicts with another subnet", 400);
@@ -174,8 +178,8 @@ Json Ec2Service::create_subnet(RequestContext& ctx, const Json& in) {
   } else {
     // AWS spreads subnets over the zones; pick the zone with the fewest subnets of this VPC.
     std::map<std::string, int> used;
-    for (const auto& [sid, s] : r.of("subnet"))
-      if (field_is(s.doc, "VpcId", vpc_id)) used[s.doc["AvailabilityZone"].get_ref<const std::string&>()]++;
+    for (const auto& sid : siblings)
+      if (const Res* s = r.find("subnet", sid)) used[s->doc["AvailabilityZone"].get_ref<const std::string&>()]++;
     for (const auto& z : zones)
       if (used[z.name] < used[zone.name]) zone = z;
   }
