@@ -125,6 +125,7 @@ Json Core::invoke(const RequestContext& caller, std::string_view service_name, s
   if (sit == services_.end())
     throw AwsError("NotImplemented", "cloudbox does not implement the " + std::string(service_name) + " service yet.",
                    501, false);
+  authorize(sit->second, ctx, input);
   return call_handler(sit->second, ctx, input);
 }
 
@@ -296,6 +297,7 @@ HttpResponse Core::handle_api(const HttpRequest& req) {
     auto sit = services_.find(service_name);
     if (sit == services_.end())
       throw AwsError("NotImplemented", "cloudbox does not implement the " + service_name + " service yet.", 501, false);
+    authorize(sit->second, ctx, input);
     Json output = call_handler(sit->second, ctx, input);
     HttpResponse resp = protocol::serialize_output(*svc_model, *op, output, rid);
     if (log::enabled(log::Level::Debug)) {
@@ -309,6 +311,27 @@ HttpResponse Core::handle_api(const HttpRequest& req) {
       log::debug((svc_model ? svc_model->name : std::string("?")) + ":" + op_name + " " + std::to_string(resp.status) + " " + e.code);
     return resp;
   }
+}
+
+// With --enforce-iam, everyone but an account's root is decided by the authorizer; otherwise only the use of
+// the credentials is noted. The service's lock is released before the authorizer takes its own.
+void Core::authorize(Registered& reg, const RequestContext& ctx, const Json& input) {
+  if (!authorizer_ || ctx.principal.type.empty()) return;
+  if (!options_.enforce_iam || ctx.principal.type == "root") {
+    if (ctx.principal.type != "root") authorizer_->record_use(ctx);
+    return;
+  }
+  std::vector<AuthzTarget> targets;
+  {
+    std::lock_guard lock(reg.service->mutex());
+    targets = reg.service->authz_targets(ctx, input);
+  }
+  if (targets.empty()) {
+    std::string prefix = embedded_model_metadata(ctx.service).value("signingName", ctx.service);
+    if (prefix.empty()) prefix = ctx.service;
+    targets.push_back(AuthzTarget{prefix + ":" + ctx.operation, {}, {}, std::nullopt, "", ""});
+  }
+  authorizer_->authorize(ctx, targets);
 }
 
 // A signed request must reach the server within 15 minutes of its X-Amz-Date (AWS's replay protection).

@@ -55,6 +55,9 @@ class Core {
   Json invoke(const RequestContext& caller, std::string_view service, std::string_view operation, const Json& input,
               std::string_view region = {});
 
+  // The service that decides requests when IAM is enforced (IAM registers itself).
+  void set_authorizer(Authorizer* authorizer) { authorizer_ = authorizer; }
+
   // Runs every service's time-driven work now.
   void tick();
   // Wipes all state (store, credentials, services).
@@ -72,6 +75,7 @@ class Core {
   Json call_handler(Registered& reg, RequestContext& ctx, const Json& input);
   void resolve_caller(const HttpRequest& request, const std::optional<SigV4Info>& sig, RequestContext& ctx);
   void check_signing_time(const SigV4Info& sig, bool json) const;
+  void authorize(Registered& reg, const RequestContext& ctx, const Json& input);
 
   Options options_;
   ServerClock clock_;
@@ -81,6 +85,7 @@ class Core {
   std::mutex models_mu_;
   std::map<std::string, std::unique_ptr<ServiceModel>, std::less<>> models_;
   TimePoint started_;
+  Authorizer* authorizer_ = nullptr;
 };
 
 }  // namespace cloudbox

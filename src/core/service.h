@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/auth/authorizer.h"
 #include "core/common/clock.h"
 #include "core/common/error.h"
 #include "core/common/json.h"
@@ -62,6 +63,9 @@ class Service {
   // Time-driven work (deletion windows, state transitions). Called with the service lock held,
   // about once a second and right after the server clock is moved.
   virtual void tick(TimePoint /*now*/) {}
+  // How IAM should see a request when it is enforced: the actions, resource ARNs and condition keys.
+  // Empty (the default) means one target: "<signing name>:<Operation>" on "*". Called with the service lock held.
+  virtual std::vector<AuthzTarget> authz_targets(const RequestContext& /*ctx*/, const Json& /*input*/) { return {}; }
   // A short state summary for GET /_cloudbox/health.
   virtual Json health() const { return Json::object(); }
 

@@ -44,7 +44,7 @@ struct AwsManagedPolicy {
   double created = 0, updated = 0;
 };
 
-class IamService : public Service {
+class IamService : public Service, public Authorizer {
  public:
   explicit IamService(Core& core);
 
@@ -93,7 +93,7 @@ class IamService : public Service {
   // the request's protocol uses (AccessDenied 403 for query, AccessDeniedException 400 for json / 403 for
   // rest-json, EC2's UnauthorizedOperation with an encoded authorization message). The account root is always
   // allowed. Records access-key and role last use. Locks the service itself.
-  void authorize(const RequestContext& ctx, const std::vector<AuthzTarget>& targets);
+  void authorize(const RequestContext& ctx, const std::vector<AuthzTarget>& targets) override;
   struct Decided {
     policy::Result result;
     std::string principal_arn;
@@ -102,9 +102,9 @@ class IamService : public Service {
   };
   // What an IAM request asks for (action, entity ARN, condition keys): IAM's answer to the hook's question
   // "what does this request need?" for its own operations.
-  std::vector<AuthzTarget> authz_targets(const RequestContext& ctx, const Json& input);
+  std::vector<AuthzTarget> authz_targets(const RequestContext& ctx, const Json& input) override;
   // Records the key's (or role's) last use; the hook calls it for every request, enforced or not.
-  void record_use(const RequestContext& ctx);
+  void record_use(const RequestContext& ctx) override;
   // One target's decision with the context IAM built (the same evaluation authorize() makes).
   Decided decide(const RequestContext& ctx, const AuthzTarget& target);
 

@@ -109,7 +109,10 @@ void remove_tags(Json& entity, const Json& keys) {
 // ---------------------------------------------------------------------------------------------------
 // Service
 
-IamService::IamService(Core& core) : Service(core) { load_aws_policies(); }
+IamService::IamService(Core& core) : Service(core) {
+  load_aws_policies();
+  core.set_authorizer(this);  // IAM decides requests when enforcement is on
+}
 
 void IamService::register_operations(std::unordered_map<std::string, Handler>& t) {
   auto bind = [this](Method fn) {
