@@ -331,6 +331,12 @@ void Core::authorize(Registered& reg, const RequestContext& ctx, const Json& inp
     if (prefix.empty()) prefix = ctx.service;
     targets.push_back(AuthzTarget{prefix + ":" + ctx.operation, {}, {}, std::nullopt, "", ""});
   }
+  targets.erase(std::remove_if(targets.begin(), targets.end(), [](const AuthzTarget& t) { return t.action.empty(); }),
+                targets.end());
+  if (targets.empty()) {
+    authorizer_->record_use(ctx);
+    return;
+  }
   authorizer_->authorize(ctx, targets);
 }
 

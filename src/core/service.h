@@ -64,7 +64,8 @@ class Service {
   // about once a second and right after the server clock is moved.
   virtual void tick(TimePoint /*now*/) {}
   // How IAM should see a request when it is enforced: the actions, resource ARNs and condition keys.
-  // Empty (the default) means one target: "<signing name>:<Operation>" on "*". Called with the service lock held.
+  // Empty (the default) means one target: "<signing name>:<Operation>" on "*"; targets with an empty action
+  // need no permission (e.g. sts:GetCallerIdentity). Called with the service lock held.
   virtual std::vector<AuthzTarget> authz_targets(const RequestContext& /*ctx*/, const Json& /*input*/) { return {}; }
   // A short state summary for GET /_cloudbox/health.
   virtual Json health() const { return Json::object(); }

@@ -211,7 +211,6 @@ def test_c14_role_session_name_length(server):
     assert r.out["AssumedRoleUser"]["Arn"] == f"arn:aws:sts::{ACCT}:assumed-role/sess/{'s' * 64}"
 
 
-@pytest.mark.skip(reason="C14 (c) needs IAM roles with MaxSessionDuration; IAM is not in cloudbox yet")
 def test_c14_duration_above_max_session_duration(server):
     role = ensure_role(server, "sess")
     r = server.aws("sts", "assume-role", "--role-arn", role, "--role-session-name", "ok",

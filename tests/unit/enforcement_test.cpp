@@ -54,6 +54,8 @@ TEST_F(EnforcementTest, UserWithoutPoliciesIsDenied) {
             "AccessDeniedException");
   // Nothing was created by the denied request.
   EXPECT_EQ(error_code(root(), "secretsmanager", "DescribeSecret", {{"SecretId", "s"}}), "ResourceNotFoundException");
+  // GetCallerIdentity needs no permission.
+  EXPECT_EQ(error_code(bob, "sts", "GetCallerIdentity", Json::object()), "");
   // The account root is always allowed.
   EXPECT_EQ(error_code(root(), "secretsmanager", "CreateSecret", {{"Name", "s"}, {"SecretString", "x"}}), "");
 }

@@ -25,6 +25,11 @@ class StsService : public Service {
   std::string name() const override { return "sts"; }
   void register_operations(std::unordered_map<std::string, Handler>& table) override;
   void reset() override {}
+  // GetCallerIdentity needs no permission (AWS: it works even when a policy denies it).
+  std::vector<AuthzTarget> authz_targets(const RequestContext& ctx, const Json&) override {
+    if (ctx.operation == "GetCallerIdentity") return {AuthzTarget{}};
+    return {};
+  }
 
  private:
   // service.cpp
