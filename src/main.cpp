@@ -41,8 +41,8 @@ int main(int argc, char** argv) {
   serve->add_flag("--ephemeral", opt.ephemeral, "Keep state in memory only");
   serve->add_option("--log-level", opt.log_level, "debug, info, warn, error or off")->capture_default_str();
   serve->add_flag("--enforce-iam", opt.enforce_iam,
-                  "Authenticate every request: SigV4 signature, signing time, known and unexpired credentials "
-                  "(CLOUDBOX_ENFORCE_IAM=1). Policy authorization is not evaluated yet.");
+                  "Authenticate every request (SigV4 signature, signing time, known and unexpired credentials) "
+                  "and authorize it by the caller's IAM policies (CLOUDBOX_ENFORCE_IAM=1)");
   serve->add_option("--threads", opt.threads, "I/O threads")->capture_default_str()->check(CLI::Range(1, 64));
   serve->add_option("--default-region", opt.default_region, "Region for unsigned requests")->capture_default_str();
 
