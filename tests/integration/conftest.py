@@ -23,6 +23,7 @@ import urllib.request
 import boto3
 import botocore.session
 import pytest
+from botocore.exceptions import ClientError
 from botocore.config import Config
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -326,6 +327,17 @@ def error_of(excinfo):
     e = excinfo.value
     return (e.response["Error"]["Code"], e.response["Error"].get("Message", ""),
             e.response["ResponseMetadata"]["HTTPStatusCode"])
+
+
+def expect_error(call, code, status=400, message_prefix=None, **kwargs):
+    """Calls a boto3 method that must fail with `code` and HTTP `status`; returns the error message."""
+    with pytest.raises(ClientError) as ei:
+        call(**kwargs)
+    got_code, message, got_status = error_of(ei)
+    assert (got_code, got_status) == (code, status), ei.value.response
+    if message_prefix is not None:
+        assert message.startswith(message_prefix), ei.value.response
+    return message
 
 
 def b64(data):

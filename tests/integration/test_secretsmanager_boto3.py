@@ -10,7 +10,7 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import error_of
+from conftest import error_of, expect_error
 
 pytestmark = pytest.mark.usefixtures("clean")
 
@@ -19,16 +19,6 @@ ARN = re.compile(r"^arn:aws:secretsmanager:(?P<region>[a-z0-9-]+):(?P<account>\d
 MARKED_FOR_DELETION = "You can't perform this operation on the secret because it was marked for deletion."
 NOT_FOUND = "Secrets Manager can't find the specified secret."
 DAY = 86400
-
-
-def expect_error(call, code, status=400, message_prefix=None, **kwargs):
-    with pytest.raises(ClientError) as ei:
-        call(**kwargs)
-    got_code, message, got_status = error_of(ei)
-    assert (got_code, got_status) == (code, status), ei.value.response
-    if message_prefix is not None:
-        assert message.startswith(message_prefix), ei.value.response
-    return message
 
 
 def stages_of(sm, secret_id):

@@ -6,7 +6,7 @@ import re
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import error_of, iam_available
+from conftest import error_of, expect_error, iam_available
 
 pytestmark = pytest.mark.usefixtures("clean")
 
@@ -32,16 +32,6 @@ def ensure_role(server, name, account=ACCT):
 def creds_client(server, service, creds, **kwargs):
     return server.client(service, access_key=creds["AccessKeyId"], secret_key=creds["SecretAccessKey"],
                          session_token=creds["SessionToken"], **kwargs)
-
-
-def expect_error(call, code, status, message_prefix=None, **kwargs):
-    with pytest.raises(ClientError) as ei:
-        call(**kwargs)
-    got_code, message, got_status = error_of(ei)
-    assert (got_code, got_status) == (code, status), ei.value.response
-    if message_prefix is not None:
-        assert message.startswith(message_prefix), ei.value.response
-    return message
 
 
 # ---------------------------------------------------------------------------------------------------

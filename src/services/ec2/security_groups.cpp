@@ -409,8 +409,8 @@ static std::vector<RuleSpec> read_permissions(Ec2Service& svc, RegionState& r, c
   return out;
 }
 
-static Json authorize(Ec2Service& svc, RequestContext& ctx, const Json& in, bool egress) {
-  RegionState& r = svc.region(ctx);
+// The group a rule request names: GroupId, or GroupName in the default VPC (as EC2-Classic callers send it).
+static std::string group_id_of(Ec2Service& svc, RegionState& r, const Json& in) {
   std::string id = str(in, "GroupId");
   if (id.empty()) {
     std::string name = str(in, "GroupName");
@@ -422,6 +422,12 @@ static Json authorize(Ec2Service& svc, RequestContext& ctx, const Json& in, bool
                      "The security group '" + name + "' does not exist in default VPC '" + (def ? def->id : "none") + "'",
                      400);
   }
+  return id;
+}
+
+static Json authorize(Ec2Service& svc, RequestContext& ctx, const Json& in, bool egress) {
+  RegionState& r = svc.region(ctx);
+  std::string id = group_id_of(svc, r, in);
   Res& sg = svc.get(r, "sg", id);
   auto specs = read_permissions(svc, r, sg, in);
   std::set<std::string> existing;
@@ -448,17 +454,7 @@ static Json authorize(Ec2Service& svc, RequestContext& ctx, const Json& in, bool
 
 static Json revoke(Ec2Service& svc, RequestContext& ctx, const Json& in, bool egress) {
   RegionState& r = svc.region(ctx);
-  std::string id = str(in, "GroupId");
-  if (id.empty()) {
-    std::string name = str(in, "GroupName");
-    Res* def = svc.default_vpc(r);
-    for (const auto& [gid, g] : r.of("sg"))
-      if (def && g.doc.value("VpcId", "") == def->id && g.doc.value("GroupName", "") == name) id = gid;
-    if (id.empty())
-      throw AwsError("InvalidGroup.NotFound",
-                     "The security group '" + name + "' does not exist in default VPC '" + (def ? def->id : "none") + "'",
-                     400);
-  }
+  std::string id = group_id_of(svc, r, in);
   Res& sg = svc.get(r, "sg", id);
   std::vector<std::string> to_remove;
   Json unknown = Json::array();
