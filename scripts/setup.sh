@@ -12,7 +12,7 @@ APT_PACKAGES=(
   libboost-dev libboost-system-dev libssl-dev libsqlite3-dev nlohmann-json3-dev
   libcli11-dev libspdlog-dev libfmt-dev libhowardhinnant-date-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  postgresql postgresql-client
+  postgresql postgresql-client libnss-myhostname
   awscli python3 python3-boto3 python3-pytest python3-psutil
   nodejs npm uuid-runtime curl procps wrk
 )
