@@ -13,6 +13,7 @@
 #include <openssl/crypto.h>
 
 #include <algorithm>
+#include <unordered_map>
 #include <cctype>
 #include <ctime>
 #include <utility>
@@ -37,14 +38,14 @@ std::string_view trim(std::string_view s) {
 
 std::string lower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out) c = ascii_lower(c);
   return out;
 }
 
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
   return true;
 }
 
@@ -224,11 +225,26 @@ std::string join_signed_headers(const std::vector<std::string>& signed_headers) 
   return out;
 }
 
-std::string signing_key(const std::string& secret, const SigV4Info& info) {
+std::string derive_signing_key(const std::string& secret, const SigV4Info& info) {
   std::string k = hmac_sha256("AWS4" + secret, info.date);
   k = hmac_sha256(k, info.region);
   k = hmac_sha256(k, info.service);
   return hmac_sha256(k, "aws4_request");
+}
+
+// The key depends only on the secret and the scope (a day, a region, a service), so each thread keeps the keys
+// it derived, as the SDKs do: four of a request's five HMACs are saved.
+std::string signing_key(const std::string& secret, const SigV4Info& info) {
+  thread_local std::unordered_map<std::string, std::string> cache;
+  std::string id = sha256(secret);  // never the secret itself as a key in memory that outlives the request
+  id += info.date;
+  id += '/';
+  id += info.region;
+  id += '/';
+  id += info.service;
+  if (auto it = cache.find(id); it != cache.end()) return it->second;
+  if (cache.size() >= 1024) cache.clear();
+  return cache.emplace(std::move(id), derive_signing_key(secret, info)).first->second;
 }
 
 bool constant_time_equal(const std::string& a, const std::string& b) {

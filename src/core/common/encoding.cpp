@@ -1,10 +1,13 @@
 #include "core/common/encoding.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
 #include <array>
+#include <cstring>
+#include <initializer_list>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -95,19 +98,60 @@ std::string hex_encode(std::string_view bytes) {
   return out;
 }
 
+namespace {
+
+// OpenSSL 3's one-shot SHA256() and HMAC() look the algorithm up on every call, which costs more than hashing a
+// request; the algorithm is fetched once and each thread keeps a digest context.
+const EVP_MD* sha256_md() {
+  static const EVP_MD* md = [] {
+    EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    return fetched ? static_cast<const EVP_MD*>(fetched) : EVP_sha256();
+  }();
+  return md;
+}
+
+struct DigestContext {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  ~DigestContext() { EVP_MD_CTX_free(ctx); }
+};
+
+void sha256_parts(std::initializer_list<std::string_view> parts, unsigned char* out) {
+  thread_local DigestContext d;
+  unsigned int len = 0;
+  EVP_DigestInit_ex(d.ctx, sha256_md(), nullptr);
+  for (std::string_view p : parts) EVP_DigestUpdate(d.ctx, p.data(), p.size());
+  EVP_DigestFinal_ex(d.ctx, out, &len);
+}
+
+}  // namespace
+
 std::string sha256(std::string_view data) {
   std::string out(SHA256_DIGEST_LENGTH, '\0');
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), reinterpret_cast<unsigned char*>(out.data()));
+  sha256_parts({data}, reinterpret_cast<unsigned char*>(out.data()));
   return out;
 }
 
 std::string sha256_hex(std::string_view data) { return hex_encode(sha256(data)); }
 
+// HMAC-SHA256 as RFC 2104 defines it: H((K ^ opad) || H((K ^ ipad) || data)), K padded to the 64-byte block.
 std::string hmac_sha256(std::string_view key, std::string_view data) {
-  unsigned int len = 32;
-  std::string out(32, '\0');
-  HMAC(EVP_sha256(), key.data(), int(key.size()), reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-       reinterpret_cast<unsigned char*>(out.data()), &len);
+  constexpr size_t kBlock = 64;
+  unsigned char k[kBlock] = {};
+  if (key.size() > kBlock) sha256_parts({key}, k);
+  else std::memcpy(k, key.data(), key.size());
+  char ipad[kBlock], opad[kBlock];
+  for (size_t i = 0; i < kBlock; ++i) {
+    ipad[i] = char(k[i] ^ 0x36);
+    opad[i] = char(k[i] ^ 0x5c);
+  }
+  unsigned char inner[SHA256_DIGEST_LENGTH];
+  sha256_parts({std::string_view(ipad, kBlock), data}, inner);
+  std::string out(SHA256_DIGEST_LENGTH, '\0');
+  sha256_parts({std::string_view(opad, kBlock), std::string_view(reinterpret_cast<char*>(inner), sizeof inner)},
+               reinterpret_cast<unsigned char*>(out.data()));
+  OPENSSL_cleanse(k, sizeof k);
+  OPENSSL_cleanse(ipad, sizeof ipad);
+  OPENSSL_cleanse(opad, sizeof opad);
   return out;
 }
 

@@ -9,6 +9,9 @@
 
 namespace cloudbox {
 
+// ASCII lower case (std::tolower is an out-of-line, locale-aware call per character).
+constexpr char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; }
+
 std::string base64_encode(std::string_view bytes);
 // Strict standard-alphabet decoding (padding optional); nullopt on any other character.
 std::optional<std::string> base64_decode(std::string_view text);

@@ -170,6 +170,37 @@ IamService::Decided IamService::decide(const RequestContext& ctx, const AuthzTar
   return out;
 }
 
+// Everything decide() reads besides IAM's own state: the caller and its credentials, the request's region,
+// address and second (time condition keys), and the target.
+std::string IamService::decision_key(const RequestContext& ctx, const AuthzTarget& t, long long second) {
+  std::string k;
+  k.reserve(256);
+  auto add = [&k](std::string_view v) {
+    k += v;
+    k += '\x1f';
+  };
+  add(ctx.access_key_id);
+  add(ctx.principal.type);
+  add(ctx.principal.arn);
+  add(ctx.account_id);
+  add(ctx.region);
+  add(ctx.source_ip);
+  add(ctx.internal ? "1" : "0");
+  add(std::to_string(second));
+  add(t.action);
+  for (const auto& r : t.resources) add(r);
+  k += '\x1e';
+  for (const auto& [name, values] : t.context) {
+    add(name);
+    for (const auto& v : values) add(v);
+    k += '\x1e';
+  }
+  add(t.resource_account);
+  add(t.resource_policy ? *t.resource_policy : std::string("\x1d"));
+  add(t.resource_policy_required ? "1" : "0");
+  return k;
+}
+
 void IamService::record_use(const RequestContext& ctx) {
   std::lock_guard lock(mutex());
   const std::string acct = account_id(ctx);
@@ -183,6 +214,7 @@ void IamService::record_use(const RequestContext& ctx) {
     for (auto& k : it->second["access_keys"]) {
       if (k["AccessKeyId"] != ctx.access_key_id) continue;
       double last = k.value("LastUsedDate", 0.0);
+      if (now - last < 1.0 && k.value("ServiceName", std::string()) == ctx.service) return;  // already noted this second
       k["LastUsedDate"] = now;
       k["ServiceName"] = ctx.service;
       k["Region"] = ctx.region;
@@ -206,10 +238,25 @@ void IamService::authorize(const RequestContext& ctx, const std::vector<AuthzTar
   }
   record_use(ctx);
   const bool root = ctx.principal.type == "root" || ctx.principal.type.empty();
+  const long long second = static_cast<long long>(to_epoch(ctx.now));
   for (const auto& target : targets) {
     if (root && !target.resource_policy_required) continue;
+    std::string key = decision_key(ctx, target, second);
+    {
+      std::lock_guard lock(mutex());
+      if (allowed_cache_generation_ != generation_ || allowed_cache_second_ != second || allowed_cache_.size() > 4096) {
+        allowed_cache_.clear();
+        allowed_cache_generation_ = generation_;
+        allowed_cache_second_ = second;
+      }
+      if (allowed_cache_.count(key)) continue;
+    }
     Decided d = decide(ctx, target);
-    if (d.result.decision == policy::Decision::Allowed) continue;
+    if (d.result.decision == policy::Decision::Allowed) {
+      std::lock_guard lock(mutex());
+      if (allowed_cache_generation_ == generation_ && allowed_cache_second_ == second) allowed_cache_.insert(std::move(key));
+      continue;
+    }
     const std::string& action = target.action;
     std::string reason;
     const std::string& src = d.result.deny_source;

@@ -20,6 +20,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/service.h"
@@ -107,6 +108,7 @@ class IamService : public Service, public Authorizer {
   void record_use(const RequestContext& ctx) override;
   // One target's decision with the context IAM built (the same evaluation authorize() makes).
   Decided decide(const RequestContext& ctx, const AuthzTarget& target);
+  static std::string decision_key(const RequestContext& ctx, const AuthzTarget& target, long long second);
 
  private:
   // users.cpp
@@ -260,6 +262,11 @@ class IamService : public Service, public Authorizer {
     PrincipalPolicies policies;
   };
   std::unordered_map<std::string, CachedPrincipal> principal_cache_;
+  // Allowed decisions of the current second, by everything a decision depends on (decision_key): under load the
+  // same caller repeats the same request many times a second. Emptied whenever IAM's state changes (generation_).
+  std::unordered_set<std::string> allowed_cache_;
+  uint64_t allowed_cache_generation_ = 0;
+  long long allowed_cache_second_ = 0;
 
   std::map<std::string, AccountState> accounts_;
   std::vector<AwsManagedPolicy> aws_policies_;

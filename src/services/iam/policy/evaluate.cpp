@@ -19,14 +19,14 @@ namespace {
 
 std::string lower(std::string_view s) {
   std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  std::transform(out.begin(), out.end(), out.begin(), [](char c) { return ascii_lower(c); });
   return out;
 }
 
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
   return true;
 }
 
@@ -135,7 +135,7 @@ const std::vector<std::string>* Context::find(std::string_view key) const {
 
 bool glob_match(std::string_view pattern, std::string_view text, bool ignore_case) {
   auto eq = [ignore_case](char a, char b) {
-    return ignore_case ? std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b))
+    return ignore_case ? ascii_lower(a) == ascii_lower(b)
                        : a == b;
   };
   size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
