@@ -214,3 +214,16 @@ def test_enforced_create_schedule_needs_pass_role(enforced):
     assert "iam:PassRole" in r.message, r
     # Reading schedules needs no PassRole.
     assert ok(srv.aws("scheduler", "list-schedules", region="us-west-2", **creds))["Schedules"] == []
+    # With iam:PassRole on the role (for the scheduler service) the same request succeeds.
+    pass_doc = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "iam:PassRole", "Resource": role,
+         "Condition": {"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}}}]}
+    ok(srv.aws("iam", "put-user-policy", "--user-name", "no-pass", "--policy-name", "pass", "--policy-document",
+               json.dumps(pass_doc)))
+    r = create_schedule(srv, "allowed", "rate(1 hour)", "arn:aws:scheduler:::aws-sdk:secretsmanager:createSecret",
+                        role, {"Name": "by-enforced-schedule", "SecretString": "y"}, **creds)
+    assert ok(r)["ScheduleArn"].endswith("schedule/default/allowed")
+    # It fires at once (a rate without StartDate) as the role, whose policy allows CreateSecret.
+    srv.advance(1)
+    assert srv.aws("secretsmanager", "describe-secret", "--secret-id", "by-enforced-schedule",
+                   region="us-west-2").rc == 0

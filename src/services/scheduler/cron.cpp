@@ -280,8 +280,8 @@ std::optional<int64_t> next_cron(const CronSpec& c, const date::time_zone* zone,
   // occurrence (a repeated fall-back time fires once), and times in the spring-forward gap are skipped.
   // That mapping is increasing, so the first candidate whose instant is at or after `t` is the answer.
   auto local = zone->to_local(date::sys_seconds{seconds{t}});
-  auto local_min = floor<minutes>(local);
-  auto day = floor<date::days>(local_min);
+  auto local_min = std::chrono::floor<minutes>(local);
+  auto day = std::chrono::floor<date::days>(local_min);
   date::year_month_day ymd{day};
   date::hh_mm_ss<minutes> tod{local_min - day};
   int y0 = int(ymd.year());

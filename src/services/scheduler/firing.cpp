@@ -174,7 +174,7 @@ void SchedulerService::fire_due(const std::string& key, int64_t now, size_t& bud
       if (auto text = opt_string(snapshot.target, "Input")) input = Json::parse(*text);
       e["Input"] = input;
       Session session = role_session(snapshot, from_epoch(double(now)));
-      RequestContext caller{core_};
+      RequestContext caller = blank_context(core_);
       caller.request_id = request_id();
       caller.service = ref.service;
       caller.operation = ref.operation;
@@ -237,7 +237,7 @@ SchedulerService::Session SchedulerService::role_session(const Schedule& s, Time
     return it->second.session;
 
   // EventBridge Scheduler assumes the execution role as the service principal scheduler.amazonaws.com.
-  RequestContext svc{core_};
+  RequestContext svc = blank_context(core_);
   svc.request_id = request_id();
   svc.service = "sts";
   svc.operation = "AssumeRole";

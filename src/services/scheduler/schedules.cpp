@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <tuple>
 
 #include "core/common/arn.h"
 #include "core/common/encoding.h"
@@ -136,7 +137,7 @@ void SchedulerService::validate_role(RequestContext& ctx, const Schedule& s) {
   if (!arn) validation(kRoleMessage);
   // The role's trust policy must name the scheduler service.
   if (core_.service("iam")) {
-    RequestContext iam{ctx.core};
+    RequestContext iam = blank_context(ctx.core);
     iam.request_id = ctx.request_id;
     iam.service = "iam";
     iam.operation = "GetRole";

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "core/common/arn.h"
+#include "core/common/encoding.h"
 #include "core/common/log.h"
 #include "core/core.h"
 
@@ -16,6 +17,22 @@ std::optional<std::string> opt_string(const Json& in, const char* member) {
   auto it = in.find(member);
   if (it == in.end() || !it->is_string()) return std::nullopt;
   return it->get<std::string>();
+}
+
+std::vector<std::pair<std::string, std::string>> split_query(const std::string& query) {
+  std::vector<std::pair<std::string, std::string>> out;
+  size_t start = 0;
+  while (start <= query.size()) {
+    size_t amp = query.find('&', start);
+    std::string part = query.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
+    if (!part.empty()) {
+      auto eq = part.find('=');
+      out.emplace_back(url_decode(part.substr(0, eq)), eq == std::string::npos ? "" : url_decode(part.substr(eq + 1)));
+    }
+    if (amp == std::string::npos) break;
+    start = amp + 1;
+  }
+  return out;
 }
 
 void validation(const std::string& message) { throw AwsError("ValidationException", message); }
@@ -190,6 +207,19 @@ Json SchedulerService::health() const {
   return {{"schedules", schedules_.size()}, {"enabled", enabled}, {"executions", history_.size()}};
 }
 
+std::optional<HttpResponse> SchedulerService::admin(const HttpRequest& request, std::string_view rest) {
+  if (rest != "executions" || request.method != "GET") return std::nullopt;
+  std::string schedule;
+  for (const auto& pair : split_query(request.query)) {
+    if (pair.first == "schedule") schedule = pair.second;
+  }
+  HttpResponse r;
+  r.status = 200;
+  r.set_header("Content-Type", "application/json");
+  r.body = executions(schedule).dump();
+  return r;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // IAM: scheduler:<Op> on the resource; creating or updating a schedule also passes its execution role.
 
@@ -199,14 +229,14 @@ std::vector<AuthzTarget> SchedulerService::authz_targets(const RequestContext& c
   auto schedule_arn = [&] {
     return make_arn("scheduler", ctx.region, ctx.account_id, "schedule/" + group + "/" + opt_string(in, "Name").value_or(""));
   };
-  AuthzTarget t{"scheduler:" + op, {}, {}, std::nullopt, "", ""};
+  AuthzTarget t{"scheduler:" + op, {}, {}, std::nullopt, "", "", false};
   if (op == "CreateSchedule" || op == "UpdateSchedule") {
     t.resources = {schedule_arn()};
     std::vector<AuthzTarget> out = {t};
     if (in.contains("Target") && in["Target"].is_object()) {
       if (auto role = opt_string(in["Target"], "RoleArn")) {
         AuthzTarget pass{"iam:PassRole", {*role}, {{"iam:PassedToService", {"scheduler.amazonaws.com"}}},
-                         std::nullopt, "", ""};
+                         std::nullopt, "", "", false};
         out.push_back(pass);
       }
     }

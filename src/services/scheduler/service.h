@@ -39,6 +39,8 @@ class SchedulerService : public Service {
   void tick(TimePoint now) override;
   std::vector<AuthzTarget> authz_targets(const RequestContext& ctx, const Json& input) override;
   Json health() const override;
+  // GET /_cloudbox/scheduler/executions[?schedule=NAME-or-ARN] → {"Executions": […]}.
+  std::optional<HttpResponse> admin(const HttpRequest& request, std::string_view rest) override;
 
   // The execution history, oldest first: {"Executions": […]}; `schedule` filters by schedule name (or ARN).
   Json executions(const std::string& schedule = "") const;
@@ -113,6 +115,12 @@ class SchedulerService : public Service {
 
 // Helpers shared by the handler files.
 std::optional<std::string> opt_string(const Json& in, const char* member);
+// A context with every member set (the scheduler's own calls fill in what they need).
+inline RequestContext blank_context(Core& core) {
+  return RequestContext{core, "", "", "", "", "", "", Principal{}, TimePoint{}, "", false};
+}
+// Decoded name=value pairs of a raw query string.
+std::vector<std::pair<std::string, std::string>> split_query(const std::string& query);
 [[noreturn]] void validation(const std::string& message);
 [[noreturn]] void not_found(const std::string& message);
 [[noreturn]] void conflict(const std::string& message);
