@@ -500,11 +500,82 @@ TEST_F(SchedulerTest, FiresAtLocalTimeAcrossSpringForward) {
   in["Target"] = target("arn:aws:scheduler:::aws-sdk:secretsmanager:createSecret", {{"Name", "dst"}, {"SecretString", "x"}});
   move_to(to_epoch(*parse_timestamp("2030-03-09T00:00:00Z")));
   call("CreateSchedule", in);
-  move_to(to_epoch(*parse_timestamp("2030-03-12T00:00:00Z")));
+  // A day at a time, so no event gets older than MaximumEventAgeInSeconds (a day) before it is invoked.
+  for (const char* t : {"2030-03-10T00:00:00Z", "2030-03-11T00:00:00Z", "2030-03-12T00:00:00Z"})
+    move_to(to_epoch(*parse_timestamp(t)));
   Json h = history("dst");
   ASSERT_EQ(h.size(), 2u);
   EXPECT_EQ(h[0]["ScheduledTime"], "2030-03-09T10:30:00Z");
+  EXPECT_EQ(h[0]["Status"], "SUCCEEDED");
   EXPECT_EQ(h[1]["ScheduledTime"], "2030-03-11T09:30:00Z");
+  EXPECT_EQ(h[1]["Status"], "FAILED");  // invoked (the secret exists by then), not dropped
+}
+
+TEST_F(SchedulerTest, FiresOnceInTheRepeatedHourOfFallBack) {
+  // 2030-11-03: America/Los_Angeles repeats 01:00–02:00. cron(30 1 * * ? *) fires once that day, at 01:30 PDT.
+  Json in = schedule("fall", "cron(30 1 * * ? *)", {{"ScheduleExpressionTimezone", "America/Los_Angeles"}});
+  in["Target"] = target("arn:aws:scheduler:::aws-sdk:secretsmanager:createSecret", {{"Name", "fall"}, {"SecretString", "x"}});
+  move_to(to_epoch(*parse_timestamp("2030-11-02T00:00:00Z")));
+  call("CreateSchedule", in);
+  for (const char* t : {"2030-11-03T00:00:00Z", "2030-11-04T00:00:00Z", "2030-11-04T12:00:00Z"})
+    move_to(to_epoch(*parse_timestamp(t)));
+  Json h = history("fall");
+  ASSERT_EQ(h.size(), 3u);
+  for (const auto& e : h) EXPECT_NE(e["Status"], "DROPPED") << e.dump();
+  EXPECT_EQ(h[0]["ScheduledTime"], "2030-11-02T08:30:00Z");
+  EXPECT_EQ(h[1]["ScheduledTime"], "2030-11-03T08:30:00Z");
+  EXPECT_EQ(h[2]["ScheduledTime"], "2030-11-04T09:30:00Z");
+}
+
+TEST_F(SchedulerTest, EventsOlderThanTheMaximumAgeAreDroppedNotInvoked) {
+  // The default maximum event age is a day: jumping two and a half days drops the first two daily times.
+  Json in = schedule("daily", "cron(30 1 * * ? *)", {{"ScheduleExpressionTimezone", "America/Los_Angeles"}});
+  move_to(to_epoch(*parse_timestamp("2030-11-02T00:00:00Z")));
+  call("CreateSchedule", in);
+  move_to(to_epoch(*parse_timestamp("2030-11-04T12:00:00Z")));
+  Json h = history("daily");
+  ASSERT_EQ(h.size(), 2u);
+  EXPECT_EQ(h[0]["Status"], "DROPPED");
+  EXPECT_EQ(h[0]["ScheduledTime"], "2030-11-02T08:30:00Z");
+  EXPECT_EQ(h[1]["Status"], "SUCCEEDED");
+  EXPECT_EQ(h[1]["ScheduledTime"], "2030-11-04T09:30:00Z");
+  EXPECT_FALSE(h[0].contains("DeadLetter"));  // no DeadLetterConfig
+}
+
+TEST_F(SchedulerTest, ExecutionHistoryOverTheAdminEndpoint) {
+  call("CreateSchedule", schedule("a", "rate(1 hour)"));
+  call("CreateSchedule", schedule("b", "rate(1 hour)", {{"Target", target("arn:aws:scheduler:::aws-sdk:secretsmanager:createSecret", {{"Name", "b"}, {"SecretString", "x"}})}}));
+  core.tick();
+  HttpRequest r;
+  r.method = "GET";
+  r.path = "/_cloudbox/scheduler/executions";
+  HttpResponse all = core.handle(r);
+  ASSERT_EQ(all.status, 200) << all.body;
+  EXPECT_EQ(Json::parse(all.body)["Executions"].size(), 2u);
+  r.query = "schedule=b";
+  Json only = Json::parse(core.handle(r).body)["Executions"];
+  ASSERT_EQ(only.size(), 1u);
+  EXPECT_EQ(only[0]["ScheduleName"], "b");
+  r.query = "schedule=" + uri_encode("arn:aws:scheduler:us-east-1:000000000000:schedule/default/a");
+  EXPECT_EQ(Json::parse(core.handle(r).body)["Executions"].size(), 1u);
+  r.path = "/_cloudbox/scheduler/nothing";
+  EXPECT_EQ(core.handle(r).status, 404);
+}
+
+TEST(SchedulerRetry, TransientErrorsAreRetriedWithBackoff) {
+  EXPECT_TRUE(scheduler::is_retryable("ThrottlingException", 400));
+  EXPECT_TRUE(scheduler::is_retryable("RequestLimitExceeded", 503));
+  EXPECT_TRUE(scheduler::is_retryable("InternalError", 500));
+  EXPECT_TRUE(scheduler::is_retryable("Whatever", 502));
+  EXPECT_FALSE(scheduler::is_retryable("NotImplemented", 501));
+  EXPECT_FALSE(scheduler::is_retryable("ResourceNotFoundException", 400));
+  EXPECT_FALSE(scheduler::is_retryable("AccessDeniedException", 403));
+  EXPECT_FALSE(scheduler::is_retryable("InvalidInstanceID.NotFound", 400));
+  EXPECT_EQ(scheduler::retry_delay_seconds(1), 60);
+  EXPECT_EQ(scheduler::retry_delay_seconds(2), 120);
+  EXPECT_EQ(scheduler::retry_delay_seconds(3), 240);
+  EXPECT_EQ(scheduler::retry_delay_seconds(7), 3600);
+  EXPECT_EQ(scheduler::retry_delay_seconds(185), 3600);
 }
 
 // Schedules, their next-fire state and the history survive a restart; invocations that fell due while the

@@ -27,21 +27,6 @@ constexpr size_t kMaxResponseChars = 4096;
 
 std::string iso(int64_t t) { return iso8601_seconds(from_epoch(double(t))); }
 
-bool retryable(const AwsError& e) {
-  const std::string& c = e.code;
-  if (c.find("Throttl") != std::string::npos || c == "RequestLimitExceeded" || c == "ServiceUnavailable" ||
-      c == "InternalFailure" || c == "InternalError" || c == "InternalServerError" || c == "InternalServerException")
-    return true;
-  return e.http_status >= 500 && e.http_status != 501;
-}
-
-// 1 min, 2 min, 4 min … capped at an hour.
-int64_t backoff_seconds(int attempt) {
-  int64_t d = 60;
-  for (int i = 1; i < attempt && d < 3600; ++i) d *= 2;
-  return std::min<int64_t>(d, 3600);
-}
-
 }  // namespace
 
 void SchedulerService::plan_from(Schedule& s, int64_t from) {
@@ -192,7 +177,7 @@ void SchedulerService::fire_due(const std::string& key, int64_t now, size_t& bud
       if (dump.size() <= kMaxResponseChars) e["Response"] = out;
       else e["ResponseTruncated"] = dump.substr(0, kMaxResponseChars);
     } catch (const AwsError& err) {
-      transient = retryable(err);
+      transient = is_retryable(err.code, err.http_status);
       e["Status"] = "FAILED";
       e["ErrorCode"] = err.code;
       e["ErrorMessage"] = std::string(err.what());
@@ -211,7 +196,7 @@ void SchedulerService::fire_due(const std::string& key, int64_t now, size_t& bud
     Schedule& after = again->second;
     if (!ok) {
       if (transient && attempt <= after.max_retries()) {
-        int64_t at = now + backoff_seconds(attempt);
+        int64_t at = now + retry_delay_seconds(attempt);
         after.retries.push_back({scheduled, attempt + 1, at});
         e["NextAttempt"] = iso(at);
       } else if (dlq) {

@@ -65,6 +65,23 @@ struct Schedule {
   }
 };
 
+// Whether an invocation error is transient (throttling, server faults) and worth a retry; client errors such
+// as not-found, access denied or validation fail at once. 501 (an operation cloudbox lacks) is permanent.
+inline bool is_retryable(const std::string& code, int http_status) {
+  if (code.find("Throttl") != std::string::npos || code == "RequestLimitExceeded" || code == "ServiceUnavailable" ||
+      code == "InternalFailure" || code == "InternalError" || code == "InternalServerError" ||
+      code == "InternalServerException")
+    return true;
+  return http_status >= 500 && http_status != 501;
+}
+
+// The delay before retry number `attempt` (1-based): 1, 2, 4 … minutes, at most an hour.
+inline int64_t retry_delay_seconds(int attempt) {
+  int64_t d = 60;
+  for (int i = 1; i < attempt && d < 3600; ++i) d *= 2;
+  return d < 3600 ? d : 3600;
+}
+
 Json to_record(const Schedule& s);
 Schedule schedule_from_record(const Json& j);
 Json to_record(const Group& g);
