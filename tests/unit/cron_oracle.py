@@ -47,7 +47,12 @@ def items(field, lo, hi, names=None):
             a, b = (value(x, names, lo) for x in item.split("-"))
         else:
             a = b = value(item, names, lo)
-        out.update(range(a, b + 1, step))
+        if a <= b:
+            out.update(range(a, b + 1, step))
+        else:  # wraps around the field (FRI-MON, 22-2); never the year
+            assert hi != 2199, "the year field does not wrap"
+            seq = list(range(a, hi + 1)) + list(range(lo, b + 1))
+            out.update(seq[::step])
     return out
 
 
@@ -221,6 +226,12 @@ CRON_CASES = [
     ("cron(0 6 ? * sun *)", "UTC", "2026-01-01T00:00:00Z"),
     ("cron(0 0 1 jan-mar ? *)", "UTC", "2026-01-01T00:00:00Z"),
     ("cron(0 0 ? * Mon-Fri *)", "UTC", "2026-01-01T00:00:00Z"),
+    ("cron(0 0 ? * Sat-Sun *)", "UTC", "2026-01-01T00:00:00Z"),
+    ("cron(0 9 ? * FRI-MON *)", "UTC", "2026-01-01T00:00:00Z"),
+    ("cron(0 22-2 * * ? *)", "UTC", "2026-01-01T00:00:00Z"),
+    ("cron(0 22-2/2 * * ? *)", "America/Los_Angeles", "2026-03-07T00:00:00Z"),
+    ("cron(0 0 1 NOV-FEB ? *)", "UTC", "2026-01-15T00:00:00Z"),
+    ("cron(50-10/10 6 * * ? *)", "UTC", "2026-01-01T00:00:00Z"),
     ("cron(0 0 ? * 7,1 *)", "UTC", "2026-01-01T00:00:00Z"),
     ("cron(59 23 31 12 ? *)", "UTC", "2026-01-01T00:00:00Z"),
     ("cron(0 0 1 1 ? 2026-2028)", "UTC", "2026-06-01T00:00:00Z"),

@@ -87,9 +87,11 @@ bool parse_value(std::string_view s, int lo, int hi, const char* const* names, i
 }
 
 // The generic part of a field: a comma list of `*`, `a`, `a-b`, `*/n`, `a/n`, `a-b/n`.
+// A range whose start is after its end wraps around a cyclic field (Quartz's rule): FRI-MON is Friday,
+// Saturday, Sunday, Monday; 22-2 in hours is 22, 23, 0, 1, 2. The year field does not wrap.
 template <size_t N>
 bool parse_items(const std::vector<std::string>& items, int lo, int hi, const char* const* names, std::bitset<N>& bits,
-                 int offset = 0) {
+                 int offset = 0, bool cyclic = true) {
   for (const std::string& item : items) {
     if (item.empty()) return false;
     std::string range = item;
@@ -107,14 +109,20 @@ bool parse_items(const std::vector<std::string>& items, int lo, int hi, const ch
       auto dash = range.find('-');
       if (dash != std::string::npos) {
         if (!parse_value(std::string_view(range).substr(0, dash), lo, hi, names, a) ||
-            !parse_value(std::string_view(range).substr(dash + 1), lo, hi, names, b) || a > b)
+            !parse_value(std::string_view(range).substr(dash + 1), lo, hi, names, b) || (a > b && !cyclic))
           return false;
       } else {
         if (!parse_value(range, lo, hi, names, a)) return false;
         b = slash != std::string::npos ? hi : a;  // "a/n" runs from a to the end of the field
       }
     }
-    for (int v = a; v <= b; v += step) bits.set(size_t(v - offset));
+    const int span = hi - lo + 1;
+    const int length = a <= b ? b - a : b - a + span;  // steps from a to b, wrapping past hi
+    for (int k = 0; k <= length; k += step) {
+      int v = a + k;
+      if (v > hi) v -= span;
+      bits.set(size_t(v - offset));
+    }
   }
   return true;
 }
@@ -193,7 +201,7 @@ std::optional<Expression> parse_cron(std::string_view body) {
   if (!parse_dom(fields[2], c)) return std::nullopt;
   if (!parse_items(split(fields[3], ','), 1, 12, kMonths, c.months)) return std::nullopt;
   if (!parse_dow(fields[4], c)) return std::nullopt;
-  if (!parse_items(split(fields[5], ','), kMinYear, kMaxYear, nullptr, c.years, kMinYear)) return std::nullopt;
+  if (!parse_items(split(fields[5], ','), kMinYear, kMaxYear, nullptr, c.years, kMinYear, false)) return std::nullopt;
   // Exactly one of the day fields is '?'.
   if (c.dom_question == c.dow_question) return std::nullopt;
   return e;
