@@ -114,6 +114,19 @@ def test_target_in_another_region_fails_visibly(clean):
     assert runs[0]["Region"] == "us-east-1"
 
 
+def test_trusted_role_without_the_permission_fails_visibly(clean):
+    srv = clean
+    role = make_schedule_role(srv, "sched-describe-only", ["secretsmanager:DescribeSecret"])
+    ok(create_schedule(srv, "weak", "rate(1 hour)", "arn:aws:scheduler:::aws-sdk:secretsmanager:createSecret", role,
+                       {"Name": "never", "SecretString": "x"}))
+    srv.advance(1)
+    runs = executions(srv, "weak")
+    assert runs and runs[0]["Status"] == "FAILED", runs
+    assert runs[0]["ErrorCode"] == "AccessDeniedException"
+    assert "secretsmanager:CreateSecret" in runs[0]["ErrorMessage"]
+    assert not secret_exists(srv, "never")
+
+
 def test_untrusted_role_is_refused(clean):
     srv = clean
     lambda_trust = {"Version": "2012-10-17", "Statement": [

@@ -416,6 +416,24 @@ TEST_F(SchedulerTest, RateFiresOncePerDueTimeInOrder) {
   EXPECT_EQ(versions["Versions"].size(), 2u);  // AWSCURRENT and AWSPREVIOUS (older ones have no label)
 }
 
+TEST_F(SchedulerTest, ATrustedRoleWithoutThePermissionFailsVisibly) {
+  // Without --enforce-iam too: the execution role's policies decide what a schedule may call.
+  make_role("weak", trust_for("scheduler.amazonaws.com"),
+            {{"Version", "2012-10-17"},
+             {"Statement", {{{"Effect", "Allow"}, {"Action", "secretsmanager:DescribeSecret"}, {"Resource", "*"}}}}});
+  Json in = schedule("weak", "rate(1 hour)");
+  in["Target"]["RoleArn"] = "arn:aws:iam::000000000000:role/weak";
+  call("CreateSchedule", in);
+  core.tick();
+  Json h = history("weak");
+  ASSERT_EQ(h.size(), 1u);
+  EXPECT_EQ(h[0]["Status"], "FAILED");
+  EXPECT_EQ(h[0]["ErrorCode"], "AccessDeniedException");
+  EXPECT_NE(h[0]["ErrorMessage"].get<std::string>().find("secretsmanager:CreateSecret"), std::string::npos)
+      << h[0].dump();
+  EXPECT_FALSE(secret_exists("fired"));
+}
+
 TEST_F(SchedulerTest, ReadOnlyActionsAreNotUniversalTargets) {
   Json in = schedule("ro", "rate(5 minutes)");
   in["Target"] = target("arn:aws:scheduler:::aws-sdk:secretsmanager:getRandomPassword", Json::object());
@@ -593,6 +611,9 @@ TEST(SchedulerRestart, SchedulesAndHistorySurviveARestart) {
     ctx.principal = root;
     core.invoke(ctx, "iam", "CreateRole",
                 {{"RoleName", "sched"}, {"AssumeRolePolicyDocument", trust_for("scheduler.amazonaws.com").dump()}});
+    Json allow = {{"Version", "2012-10-17"},
+                  {"Statement", {{{"Effect", "Allow"}, {"Action", "secretsmanager:PutSecretValue"}, {"Resource", "*"}}}}};
+    core.invoke(ctx, "iam", "PutRolePolicy", {{"RoleName", "sched"}, {"PolicyName", "p"}, {"PolicyDocument", allow.dump()}});
     core.invoke(ctx, "secretsmanager", "CreateSecret", {{"Name", "counter"}, {"SecretString", "0"}});
     Json put = {{"SecretId", "counter"}, {"SecretString", "tick"}};
     for (auto [name, age] : {std::pair<const char*, int>{"young", 86400}, {"old", 60}}) {

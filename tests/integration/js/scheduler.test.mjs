@@ -21,7 +21,7 @@ import {
   ResourceNotFoundException,
 } from "@aws-sdk/client-scheduler";
 import { SecretsManagerClient, GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
-import { IAMClient, CreateRoleCommand } from "@aws-sdk/client-iam";
+import { IAMClient, CreateRoleCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const BIN = process.env.CLOUDBOX_BIN || resolve(here, "../../../build/cloudbox");
@@ -115,6 +115,13 @@ const TRUST = (service) =>
 test("a schedule fires its universal target as the execution role when the clock passes it", async () => {
   const iam = new IAMClient(clientConfig("us-west-2"));
   const role = (await iam.send(new CreateRoleCommand({ RoleName: "js-sched", AssumeRolePolicyDocument: TRUST("scheduler.amazonaws.com") }))).Role.Arn;
+  await iam.send(
+    new PutRolePolicyCommand({
+      RoleName: "js-sched",
+      PolicyName: "create-secrets",
+      PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "secretsmanager:CreateSecret", Resource: "*" }] }),
+    }),
+  );
   const out = await scheduler().send(
     new CreateScheduleCommand({
       Name: "js-nightly",
