@@ -434,6 +434,23 @@ TEST_F(SchedulerTest, ATrustedRoleWithoutThePermissionFailsVisibly) {
   EXPECT_FALSE(secret_exists("fired"));
 }
 
+TEST_F(SchedulerTest, ContextAttributesAreReplacedInTheInput) {
+  Json in = schedule("ctx", "rate(1 hour)");
+  in["Target"] = target("arn:aws:scheduler:::aws-sdk:secretsmanager:createSecret",
+                        {{"Name", "attempt-<aws.scheduler.attempt-number>"},
+                         {"SecretString", "<aws.scheduler.scheduled-time>|<aws.scheduler.schedule-arn>|<aws.scheduler.execution-id>"}});
+  call("CreateSchedule", in);
+  core.tick();
+  Json h = history("ctx");
+  ASSERT_EQ(h.size(), 1u);
+  ASSERT_EQ(h[0]["Status"], "SUCCEEDED") << h[0].dump();
+  Json v = core.invoke(ctx, "secretsmanager", "GetSecretValue", {{"SecretId", "attempt-1"}});
+  EXPECT_EQ(v["SecretString"], h[0]["ScheduledTime"].get<std::string>() +
+                                   "|arn:aws:scheduler:us-east-1:000000000000:schedule/default/ctx|" +
+                                   h[0]["ExecutionId"].get<std::string>());
+  EXPECT_EQ(h[0]["ExecutionId"].get<std::string>().size(), 16u);
+}
+
 TEST_F(SchedulerTest, ReadOnlyActionsAreNotUniversalTargets) {
   Json in = schedule("ro", "rate(5 minutes)");
   in["Target"] = target("arn:aws:scheduler:::aws-sdk:secretsmanager:getRandomPassword", Json::object());

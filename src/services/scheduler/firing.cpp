@@ -156,8 +156,23 @@ void SchedulerService::fire_due(const std::string& key, int64_t now, size_t& bud
       TargetRef ref = validate_target(snapshot.target);
       e["Service"] = ref.service;
       e["Operation"] = ref.operation;
+      // Context attributes (User Guide, "Adding context attributes"): replaced in the payload on each attempt.
+      const std::string execution_id = random_hex(16);
+      e["ExecutionId"] = execution_id;
       Json input = Json::object();
-      if (auto text = opt_string(snapshot.target, "Input")) input = Json::parse(*text);
+      if (auto text = opt_string(snapshot.target, "Input")) {
+        std::string payload = *text;
+        const std::pair<const char*, std::string> attributes[] = {
+            {"<aws.scheduler.schedule-arn>", snapshot.arn},
+            {"<aws.scheduler.scheduled-time>", iso(scheduled)},
+            {"<aws.scheduler.execution-id>", execution_id},
+            {"<aws.scheduler.attempt-number>", std::to_string(attempt)},
+        };
+        for (const auto& [keyword, value] : attributes)
+          for (size_t at = payload.find(keyword); at != std::string::npos; at = payload.find(keyword, at + value.size()))
+            payload.replace(at, std::string(keyword).size(), value);
+        input = Json::parse(payload);
+      }
       e["Input"] = input;
       Session session = role_session(snapshot, from_epoch(double(now)));
       RequestContext caller = blank_context(core_);
@@ -184,6 +199,7 @@ void SchedulerService::fire_due(const std::string& key, int64_t now, size_t& bud
       e["ErrorCode"] = err.code;
       e["ErrorMessage"] = std::string(err.what());
     } catch (const std::exception& err) {
+      transient = true;  // an internal failure is a 500: retried like one
       e["Status"] = "FAILED";
       e["ErrorCode"] = "InternalError";
       e["ErrorMessage"] = std::string(err.what());
