@@ -502,6 +502,20 @@ TEST_F(SchedulerTest, OneTimeScheduleDeletesItselfAfterCompletion) {
   EXPECT_EQ(history("keep").size(), 1u);  // once only
 }
 
+TEST_F(SchedulerTest, AOneTimeScheduleWhoseEventIsTooOldIsDroppedAndCompletes) {
+  TimePoint t = core.clock().now() + std::chrono::hours(1);
+  std::string stamp = iso8601_seconds(t).substr(0, 19);
+  Json in = schedule("late", "at(" + stamp + ")", {{"ActionAfterCompletion", "DELETE"}});
+  in["Target"]["RetryPolicy"] = {{"MaximumEventAgeInSeconds", 60}};
+  call("CreateSchedule", in);
+  advance(7200);  // an hour past its time: older than a minute
+  Json h = history("late");
+  ASSERT_EQ(h.size(), 1u);
+  EXPECT_EQ(h[0]["Status"], "DROPPED");
+  EXPECT_FALSE(secret_exists("fired"));
+  EXPECT_EQ(fails("GetSchedule", {{"Name", "late"}}).code, "ResourceNotFoundException");
+}
+
 TEST_F(SchedulerTest, DisabledSchedulesDoNotFire) {
   call("CreateSchedule", schedule("off", "rate(1 minute)", {{"State", "DISABLED"}}));
   advance(600);

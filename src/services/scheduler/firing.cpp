@@ -116,8 +116,8 @@ void SchedulerService::fire_due(const std::string& key, int64_t now, size_t& bud
         e["Reason"] = "The retry is older than MaximumEventAgeInSeconds (" + std::to_string(max_age) + ").";
         if (dlq) e["DeadLetter"] = "would send to DLQ " + *dlq + " (cloudbox has no SQS)";
         record(e);
-        save(s);
         --budget;
+        if (finish_if_complete(key)) return;
         continue;
       }
     } else {
@@ -137,8 +137,8 @@ void SchedulerService::fire_due(const std::string& key, int64_t now, size_t& bud
         if (dlq) e["DeadLetter"] = "would send to DLQ " + *dlq + " (cloudbox has no SQS)";
         record(e);
         if (!s.next_time) s.invocations++;  // a one-time schedule is done
-        save(s);
         --budget;
+        if (finish_if_complete(key)) return;
         continue;
       }
       s.invocations++;
@@ -222,13 +222,22 @@ void SchedulerService::fire_due(const std::string& key, int64_t now, size_t& bud
       }
     }
     record(e);
-    // A schedule with nothing left to invoke is complete: ActionAfterCompletion DELETE removes it.
-    if (!after.next_time && after.retries.empty() && after.action_after_completion == "DELETE") {
-      erase_schedule(key);
-      return;
-    }
-    save(after);
+    if (finish_if_complete(key)) return;
   }
+}
+
+// Saves the schedule; a schedule with nothing left to invoke is complete, and ActionAfterCompletion DELETE
+// removes it. Returns true when it was removed.
+bool SchedulerService::finish_if_complete(const std::string& key) {
+  auto it = schedules_.find(key);
+  if (it == schedules_.end()) return true;
+  Schedule& s = it->second;
+  if (!s.next_time && s.retries.empty() && s.action_after_completion == "DELETE") {
+    erase_schedule(key);
+    return true;
+  }
+  save(s);
+  return false;
 }
 
 // On AWS the execution role's policies always decide what a schedule may call. Core::invoke asks IAM only

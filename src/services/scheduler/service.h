@@ -74,6 +74,7 @@ class SchedulerService : public Service {
   // Works out the schedule's next invocation at or after `from` (epoch seconds).
   void plan_from(Schedule& s, int64_t from);
   void fire_due(const std::string& key, int64_t now, size_t& budget);
+  bool finish_if_complete(const std::string& key);
   // Invokes the target once; returns true on success. Records the outcome in the history.
   bool invoke_once(Schedule& s, int64_t scheduled, int attempt, int64_t now, std::string* error_code);
   // Credentials of a role session for the schedule (AssumeRole as scheduler.amazonaws.com, cached).
