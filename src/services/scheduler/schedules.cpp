@@ -33,60 +33,6 @@ constexpr const char* kReadOnlyPrefixes[] = {"get",       "describe",     "list"
                                              "batchread", "transactget",  "adminget",    "adminlist",  "retrieve",
                                              "testconnection", "isauthorized"};
 
-bool glob_match(const std::string& pattern, const std::string& text) {
-  // '*' and '?' as IAM uses them, case-insensitively.
-  std::string p = lower(pattern), t = lower(text);
-  size_t pi = 0, ti = 0, star = std::string::npos, mark = 0;
-  while (ti < t.size()) {
-    if (pi < p.size() && (p[pi] == '?' || p[pi] == t[ti])) {
-      ++pi;
-      ++ti;
-    } else if (pi < p.size() && p[pi] == '*') {
-      star = pi++;
-      mark = ti;
-    } else if (star != std::string::npos) {
-      pi = star + 1;
-      ti = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (pi < p.size() && p[pi] == '*') ++pi;
-  return pi == p.size();
-}
-
-std::vector<std::string> strings_of(const Json& v) {
-  std::vector<std::string> out;
-  if (v.is_string()) out.push_back(v.get<std::string>());
-  if (v.is_array())
-    for (const auto& x : v)
-      if (x.is_string()) out.push_back(x.get<std::string>());
-  return out;
-}
-
-// Whether a trust policy lets scheduler.amazonaws.com call sts:AssumeRole (conditions are not evaluated).
-bool trusts_scheduler(const Json& doc) {
-  Json statements = doc.value("Statement", Json::array());
-  if (statements.is_object()) statements = Json::array({statements});
-  bool allowed = false;
-  for (const auto& st : statements) {
-    if (!st.is_object()) continue;
-    bool action = false;
-    for (const auto& a : strings_of(st.value("Action", Json())))
-      if (glob_match(a, "sts:AssumeRole")) action = true;
-    bool principal = false;
-    const Json p = st.value("Principal", Json());
-    if (p.is_string() && p.get<std::string>() == "*") principal = true;
-    if (p.is_object())
-      for (const auto& svc : strings_of(p.value("Service", Json())))
-        if (svc == "scheduler.amazonaws.com") principal = true;
-    if (!action || !principal) continue;
-    if (st.value("Effect", "") == "Deny") return false;
-    if (st.value("Effect", "") == "Allow") allowed = true;
-  }
-  return allowed;
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------------
@@ -131,36 +77,10 @@ TargetRef SchedulerService::validate_target(const Json& target) {
              "ec2, rds, secretsmanager, iam, sts or scheduler.");
 }
 
+// The scheduler must be able to assume the role: STS decides by the role's trust policy (for the service
+// principal scheduler.amazonaws.com), and a role that is not there cannot be assumed either. The session is
+// kept for the first invocations.
 void SchedulerService::validate_role(RequestContext& ctx, const Schedule& s) {
-  const std::string role = s.target.at("RoleArn").get<std::string>();
-  auto arn = Arn::parse(role);
-  if (!arn) validation(kRoleMessage);
-  // The role's trust policy must name the scheduler service.
-  if (core_.service("iam")) {
-    RequestContext iam = blank_context(ctx.core);
-    iam.request_id = ctx.request_id;
-    iam.service = "iam";
-    iam.operation = "GetRole";
-    iam.region = ctx.region;
-    iam.account_id = arn->account;
-    iam.principal = Principal{"root", "arn:aws:iam::" + arn->account + ":root", arn->account, arn->account, "", ""};
-    iam.now = ctx.now;
-    iam.internal = true;
-    Json doc;
-    try {
-      Json out = core_.invoke(iam, "iam", "GetRole", {{"RoleName", arn->resource.substr(arn->resource.rfind('/') + 1)}});
-      const Json& r = out.at("Role");
-      if (r.value("Arn", role) != role) validation(kRoleMessage);
-      std::string text = r.value("AssumeRolePolicyDocument", "");
-      doc = Json::parse(text, nullptr, false);
-      if (doc.is_discarded()) doc = Json::parse(url_decode(text), nullptr, false);
-    } catch (const AwsError& e) {
-      if (e.code == "ValidationException") throw;
-      validation(kRoleMessage);
-    }
-    if (doc.is_discarded() || !trusts_scheduler(doc)) validation(kRoleMessage);
-  }
-  // And STS must let the scheduler assume it (the session is kept for the first invocations).
   try {
     role_session(s, ctx.now);
   } catch (const AwsError&) {
