@@ -315,7 +315,6 @@ void PostgresDataPlane::write_config(const std::string& dir) {
       "ssl = on\n"
       "ssl_cert_file = '" + dir + "/server.crt'\n"
       "ssl_key_file = '" + dir + "/server.key'\n"
-      "ssl_ca_file = '" + root_ + "/ca/ca.pem'\n"
       "max_connections = 100\n"
       "shared_buffers = 32MB\n"
       "dynamic_shared_memory_type = posix\n"

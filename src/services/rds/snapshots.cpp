@@ -55,7 +55,7 @@ Rec& RdsService::make_snapshot(RegionState& r, Rec& db, const std::string& snap_
   Rec& stored = r.snapshots[snap_id] = std::move(rec);
   save(r, "snap", stored);
   event(r, snap_id, "db-snapshot", stored.doc.value("DBSnapshotArn", ""),
-        type == "automated" ? "Automated snapshot created" : "Creating manual snapshot", {"creation"}, now);
+        type == "automated" ? "Creating automated snapshot" : "Creating manual snapshot", {"creation"}, now);
   return stored;
 }
 
@@ -66,7 +66,9 @@ void RdsService::advance_snapshots(RegionState& r, double now) {
     if (ph.phase == Phase::Running) {
       s.doc["Status"] = "available";
       s.doc["PercentProgress"] = 100;
-      event(r, id, "db-snapshot", s.doc.value("DBSnapshotArn", ""), "Manual snapshot created", {"creation"}, now);
+      event(r, id, "db-snapshot", s.doc.value("DBSnapshotArn", ""),
+            s.doc.value("SnapshotType", "") == "automated" ? "Automated snapshot created" : "Manual snapshot created",
+            {"creation"}, now);
       save(r, "snap", s);
     } else if (ph.phase == Phase::Failed || ph.phase == Phase::None) {
       s.doc["Status"] = "failed";
