@@ -175,6 +175,11 @@ def test_walkthrough_step3_managed_password_psql_stop_start(server):
     rds.delete_db_instance(DBInstanceIdentifier="demo-restored", SkipFinalSnapshot=True)
     server.aws("rds", "delete-db-instance", "--db-instance-identifier", "demo-db", "--skip-final-snapshot",
                region=region).ok()
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        if all(d["DBInstanceIdentifier"] != "demo-db" for d in rds.describe_db_instances()["DBInstances"]):
+            break
+        time.sleep(0.3)
     r = server.aws("rds", "wait", "db-instance-deleted", "--db-instance-identifier", "demo-db", region=region)
     assert r.rc == 0, r
     assert_error(server.aws("secretsmanager", "describe-secret", "--secret-id", secret_arn, region=region),
