@@ -171,6 +171,9 @@ TEST_F(RdsTest, CreateGoesCreatingBackingUpAvailableOnlyWhenTheServerAnswers) {
   tick();
   EXPECT_EQ(status("pg1"), "backing-up");
   tick();
+  EXPECT_EQ(status("pg1"), "backing-up");  // until the automated snapshot (a real dump) is written
+  fake.release();
+  tick();
   Json d = call("DescribeDBInstances", {{"DBInstanceIdentifier", "pg1"}})["DBInstances"][0];
   EXPECT_EQ(d["DBInstanceStatus"], "available");
   EXPECT_EQ(d["Endpoint"]["Port"], 5433);  // the port the server really took
