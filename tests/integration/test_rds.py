@@ -12,6 +12,7 @@ import subprocess
 import time
 
 import pytest
+from conftest import expect_error
 
 PSQL = "/usr/bin/psql"
 
@@ -234,42 +235,46 @@ def test_cases_c21c_c22_c23(server):
 def test_bad_input(server):
     region = "us-west-2"
     server.reset()
-    vpc = text(server, "ec2", "create-vpc", "--cidr-block", "10.3.0.0/16", "--query", "Vpc.VpcId", region=region)
-    a = text(server, "ec2", "create-subnet", "--vpc-id", vpc, "--cidr-block", "10.3.1.0/24", "--availability-zone",
-             "us-west-2a", "--query", "Subnet.SubnetId", region=region)
-    a2 = text(server, "ec2", "create-subnet", "--vpc-id", vpc, "--cidr-block", "10.3.2.0/24", "--availability-zone",
-              "us-west-2a", "--query", "Subnet.SubnetId", region=region)
+    ec2 = server.client("ec2", region=region)
+    rds = server.client("rds", region=region, newer_model=True, validate=False)
+    vpc = ec2.create_vpc(CidrBlock="10.3.0.0/16")["Vpc"]["VpcId"]
+    a = ec2.create_subnet(VpcId=vpc, CidrBlock="10.3.1.0/24", AvailabilityZone="us-west-2a")["Subnet"]["SubnetId"]
+    a2 = ec2.create_subnet(VpcId=vpc, CidrBlock="10.3.2.0/24", AvailabilityZone="us-west-2a")["Subnet"]["SubnetId"]
+    # With the CLI, as the guide's users see it.
     r = server.aws("rds", "create-db-subnet-group", "--db-subnet-group-name", "one-az", "--db-subnet-group-description",
                    "x", "--subnet-ids", a, a2, region=region)
     assert_error(r, "DBSubnetGroupDoesNotCoverEnoughAZs", 400, "Current AZ coverage: us-west-2a")
-    r = server.aws("rds", "create-db-subnet-group", "--db-subnet-group-name", "ghost", "--db-subnet-group-description",
-                   "x", "--subnet-ids", a, "subnet-0123456789abcdef0", region=region)
-    assert_error(r, "InvalidSubnet")
+    expect_error(rds.create_db_subnet_group, "InvalidSubnet", DBSubnetGroupName="ghost", DBSubnetGroupDescription="x",
+                 SubnetIds=[a, "subnet-0123456789abcdef0"])
 
-    base = ["rds", "create-db-instance", "--db-instance-identifier", "bad1", "--engine", "postgres",
-            "--db-instance-class", "db.t3.micro", "--allocated-storage", "20", "--master-username", "pgadmin"]
-    for pw in ("pass/word123", "pass@word123", 'pass"word123', "pass word123"):
-        r = server.aws(*base, "--master-user-password", pw, region=region)
-        assert_error(r, "InvalidParameterValue", 400, "MasterUserPassword")
-    assert_error(server.aws(*base, "--master-user-password", "short", region=region), "InvalidParameterValue")
-    assert_error(server.aws(*base, region=region), "InvalidParameterValue", 400, "MasterUserPassword")
-    assert_error(server.aws(*base, "--manage-master-user-password", "--master-user-password", "Passw0rd!234",
-                            region=region), "InvalidParameterCombination")
-    assert_error(server.aws(*base, "--master-user-password", "Passw0rd!234", "--db-subnet-group-name", "nope",
-                            region=region), "DBSubnetGroupNotFoundFault", 404)
-    assert server.aws("rds", "describe-db-instances", region=region).ok()["DBInstances"] == []
+    base = dict(DBInstanceIdentifier="bad1", Engine="postgres", DBInstanceClass="db.t3.micro", AllocatedStorage=20,
+                MasterUsername="pgadmin")
+    r = server.aws("rds", "create-db-instance", "--db-instance-identifier", "bad1", "--engine", "postgres",
+                   "--db-instance-class", "db.t3.micro", "--allocated-storage", "20", "--master-username", "pgadmin",
+                   "--master-user-password", "pass/word123", region=region)
+    assert_error(r, "InvalidParameterValue", 400, "MasterUserPassword")
+    for pw in ("pass@word123", 'pass"word123', "pass word123", "short"):
+        msg = expect_error(rds.create_db_instance, "InvalidParameterValue", MasterUserPassword=pw, **base)
+        assert "MasterUserPassword" in msg
+    expect_error(rds.create_db_instance, "InvalidParameterValue", **base)
+    expect_error(rds.create_db_instance, "InvalidParameterCombination", ManageMasterUserPassword=True,
+                 MasterUserPassword="Passw0rd!234", **base)
+    expect_error(rds.create_db_instance, "DBSubnetGroupNotFoundFault", 404, MasterUserPassword="Passw0rd!234",
+                 DBSubnetGroupName="nope", **base)
+    expect_error(rds.create_db_instance, "InvalidParameterValue", MasterUserPassword="Passw0rd!234",
+                 **dict(base, MasterUsername="rdsadmin"))
+    assert rds.describe_db_instances()["DBInstances"] == []
     # A duplicate identifier (case-insensitive) is refused.
-    rds = server.client("rds", region=region)
-    rds.create_db_instance(DBInstanceIdentifier="dup1", Engine="postgres", DBInstanceClass="db.t3.micro",
-                           AllocatedStorage=20, MasterUsername="pgadmin", MasterUserPassword="Passw0rd!234")
+    rds.create_db_instance(MasterUserPassword="Passw0rd!234", **dict(base, DBInstanceIdentifier="dup1"))
     r = server.aws("rds", "create-db-instance", "--db-instance-identifier", "DUP1", "--engine", "postgres",
                    "--db-instance-class", "db.t3.micro", "--allocated-storage", "20", "--master-username", "pgadmin",
                    "--master-user-password", "Passw0rd!234", region=region)
     assert_error(r, "DBInstanceAlreadyExists", 400, "DB instance already exists")
-    r = server.aws("rds", "delete-db-instance", "--db-instance-identifier", "dup1", region=region)
-    assert_error(r, "InvalidParameterCombination", 400, "FinalDBSnapshotIdentifier is required")
-    assert_error(server.aws("rds", "create-db-cluster", "--db-cluster-identifier", "c1", "--engine",
-                            "aurora-postgresql", region=region), "NotImplemented", 501)
+    expect_error(rds.delete_db_instance, "InvalidParameterCombination", 400, "FinalDBSnapshotIdentifier is required",
+                 DBInstanceIdentifier="dup1")
+    expect_error(rds.describe_db_instances, "InvalidParameterValue", 400, "Unrecognized filter name",
+                 Filters=[{"Name": "bogus", "Values": ["x"]}])
+    expect_error(rds.create_db_cluster, "NotImplemented", 501, DBClusterIdentifier="c1", Engine="aurora-postgresql")
     rds.delete_db_instance(DBInstanceIdentifier="dup1", SkipFinalSnapshot=True)
 
 
