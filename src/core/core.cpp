@@ -213,6 +213,23 @@ HttpResponse Core::handle_admin(const HttpRequest& req) {
       return json_response(200, {{"now", iso8601(clock_.now())}});
     }
   }
+  // /_cloudbox/<service>/<rest>: the service's own admin endpoints.
+  auto slash = path.find('/');
+  std::string service_name = path.substr(0, slash);
+  auto sit = services_.find(service_name);
+  if (sit != services_.end()) {
+    std::string rest = slash == std::string::npos ? std::string() : path.substr(slash + 1);
+    std::optional<HttpResponse> answer;
+    try {
+      std::lock_guard lock(sit->second.service->mutex());
+      answer = sit->second.service->admin(req, rest);
+    } catch (const AwsError& e) {
+      return json_response(e.http_status ? e.http_status : 400, {{"error", e.code + ": " + e.what()}});
+    } catch (const std::exception& e) {
+      return json_response(500, {{"error", std::string(e.what())}});
+    }
+    if (answer) return *answer;
+  }
   return json_response(404, {{"error", "no admin endpoint " + req.method + " /_cloudbox/" + path}});
 }
 
@@ -316,7 +333,9 @@ HttpResponse Core::handle_api(const HttpRequest& req) {
 // With --enforce-iam, everyone but an account's root is decided by the authorizer; otherwise only the use of
 // the credentials is noted. The service's lock is released before the authorizer takes its own.
 void Core::authorize(Registered& reg, const RequestContext& ctx, const Json& input) {
-  if (!authorizer_ || ctx.principal.type.empty()) return;
+  // AWS service principals (scheduler.amazonaws.com assuming an execution role) are not governed by identity
+  // policies; what they may do is decided by the trust policy of the role they assume.
+  if (!authorizer_ || ctx.principal.type.empty() || ctx.principal.type == "service") return;
   if (!options_.enforce_iam || ctx.principal.type == "root") {
     if (ctx.principal.type != "root") authorizer_->record_use(ctx);
     return;

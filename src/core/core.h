@@ -1,6 +1,8 @@
 #pragma once
 // The core: owns the clock, the store, the credential directory, the service models and the services,
 // and turns HTTP requests into handler calls (dispatch.cpp). It names no service.
+#include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -18,6 +20,20 @@
 namespace cloudbox {
 
 class ServiceModel;
+
+// Extra ports a service serves besides the API port (EC2's per-instance metadata endpoints). The HTTP
+// server provides them; there is none in unit tests or before the server runs, so services open their
+// ports lazily (from tick()) rather than in load().
+class ListenerHost {
+ public:
+  using Handler = std::function<HttpResponse(const HttpRequest&)>;
+  virtual ~ListenerHost() = default;
+  // Serves `handler` on host:port (0 picks a free port) on the server's I/O threads, without any service
+  // lock held; returns the port. Throws std::runtime_error when the port cannot be bound.
+  virtual int open(const std::string& host, int port, Handler handler) = 0;
+  // Stops accepting on the port (connections already open finish their current request).
+  virtual void close(int port) = 0;
+};
 
 struct Options {
   std::string host = "127.0.0.1";
@@ -57,6 +73,11 @@ class Core {
 
   // The service that decides requests when IAM is enforced (IAM registers itself).
   void set_authorizer(Authorizer* authorizer) { authorizer_ = authorizer; }
+  Authorizer* authorizer() const { return authorizer_; }
+
+  // Where services open extra ports; nullptr when no HTTP server is running.
+  ListenerHost* listener_host() const { return listener_host_.load(); }
+  void set_listener_host(ListenerHost* host) { listener_host_.store(host); }
 
   // Runs every service's time-driven work now.
   void tick();
@@ -86,6 +107,7 @@ class Core {
   std::map<std::string, std::unique_ptr<ServiceModel>, std::less<>> models_;
   TimePoint started_;
   Authorizer* authorizer_ = nullptr;
+  std::atomic<ListenerHost*> listener_host_{nullptr};
 };
 
 }  // namespace cloudbox

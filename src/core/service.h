@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "core/common/clock.h"
 #include "core/common/error.h"
 #include "core/common/json.h"
+#include "core/http/message.h"
 
 namespace cloudbox {
 
@@ -25,7 +27,7 @@ class Store;
 
 // Who is calling. Without IAM enforcement every caller with unknown credentials is its account's root.
 struct Principal {
-  std::string type = "root";  // root | user | assumed-role | federated-user
+  std::string type = "root";  // root | user | assumed-role | federated-user | service (arn = "scheduler.amazonaws.com")
   std::string arn;            // arn:aws:iam::ACCT:root, …:user/NAME, arn:aws:sts::ACCT:assumed-role/ROLE/SESSION
   std::string user_id;        // ACCT for root, AIDA… for users, AROA…:SESSION for role sessions
   std::string account_id;
@@ -69,6 +71,11 @@ class Service {
   virtual std::vector<AuthzTarget> authz_targets(const RequestContext& /*ctx*/, const Json& /*input*/) { return {}; }
   // A short state summary for GET /_cloudbox/health.
   virtual Json health() const { return Json::object(); }
+  // Admin requests to /_cloudbox/<name>/<rest> (execution histories, exec environments). Called with the
+  // service lock held; nullopt answers 404.
+  virtual std::optional<HttpResponse> admin(const HttpRequest& /*request*/, std::string_view /*rest*/) {
+    return std::nullopt;
+  }
 
   // The dispatcher holds this lock around every handler, load, reset and tick of the service, so a
   // service's own code needs no locking.

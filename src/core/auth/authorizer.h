@@ -18,6 +18,9 @@ struct AuthzTarget {
   std::optional<std::string> resource_policy;
   std::string resource_account;  // empty: the caller's account
   std::string message_resource;  // what the denial message names (default: the ARN)
+  // The resource policy itself must allow, whoever calls (a role's trust policy for sts:AssumeRole). Such a
+  // target is decided even for an account's root and for AWS service principals.
+  bool resource_policy_required = false;
 };
 
 class Authorizer {

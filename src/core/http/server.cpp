@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -32,7 +33,14 @@ constexpr auto kIdleTimeout = std::chrono::seconds(120);
 
 class Session;
 
-struct HttpServer::Impl {
+// A port a service serves besides the API (an instance's metadata endpoint).
+struct SideListener {
+  explicit SideListener(asio::io_context& ioc, ListenerHost::Handler h) : acceptor(ioc), handler(std::move(h)) {}
+  tcp::acceptor acceptor;
+  ListenerHost::Handler handler;
+};
+
+struct HttpServer::Impl : ListenerHost {
   Core& core;
   std::string host;
   int port;
@@ -55,14 +63,21 @@ struct HttpServer::Impl {
   std::condition_variable done_cv;
   bool done = false;
 
+  std::mutex side_mu;
+  std::map<int, std::shared_ptr<SideListener>> side;
+
   Impl(Core& c, std::string h, int p, int t, size_t m) : core(c), host(std::move(h)), port(p), threads(t), max_body(m) {}
   void accept();
+  void accept_side(std::shared_ptr<SideListener> listener);
   void begin_shutdown();
+  int open(const std::string& host, int port, Handler handler) override;
+  void close(int port) override;
 };
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, HttpServer::Impl& server) : stream_(std::move(socket)), server_(server) {
+  Session(tcp::socket socket, HttpServer::Impl& server, std::shared_ptr<SideListener> side = nullptr)
+      : stream_(std::move(socket)), server_(server), side_(std::move(side)) {
     beast::error_code ec;
     auto ep = stream_.socket().remote_endpoint(ec);
     if (!ec) remote_ip_ = ep.address().to_string();
@@ -125,7 +140,18 @@ class Session : public std::enable_shared_from_this<Session> {
     in.remote_ip = remote_ip_;
     bool keep_alive = req.keep_alive() && !server_.stopping;
 
-    HttpResponse out = server_.core.handle(in);
+    HttpResponse out;
+    if (!side_) {
+      out = server_.core.handle(in);
+    } else {
+      try {
+        out = side_->handler(in);
+      } catch (const std::exception& e) {
+        log::error(std::string("side listener handler failed: ") + e.what());
+        out.status = 500;
+        out.body = "internal error";
+      }
+    }
     send(std::move(out), keep_alive, req.version());
   }
 
@@ -161,6 +187,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   beast::tcp_stream stream_;
   HttpServer::Impl& server_;
+  std::shared_ptr<SideListener> side_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::string remote_ip_;
@@ -187,12 +214,71 @@ void HttpServer::Impl::accept() {
   });
 }
 
+void HttpServer::Impl::accept_side(std::shared_ptr<SideListener> listener) {
+  listener->acceptor.async_accept(asio::make_strand(ioc), [this, listener](beast::error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (stopping || ec == asio::error::operation_aborted || !listener->acceptor.is_open()) return;
+      log::warn("accept failed: " + ec.message());
+    } else {
+      auto s = std::make_shared<Session>(std::move(socket), *this, listener);
+      {
+        std::lock_guard lock(sessions_mu);
+        sessions.insert(s);
+      }
+      s->start();
+    }
+    if (!stopping && listener->acceptor.is_open()) accept_side(listener);
+  });
+}
+
+int HttpServer::Impl::open(const std::string& bind_host, int bind_port, Handler handler) {
+  if (stopping) throw std::runtime_error("the server is shutting down");
+  beast::error_code ec;
+  auto address = asio::ip::make_address(bind_host, ec);
+  if (ec) throw std::runtime_error("not an IP address: " + bind_host);
+  auto listener = std::make_shared<SideListener>(ioc, std::move(handler));
+  tcp::endpoint ep(address, static_cast<unsigned short>(bind_port));
+  listener->acceptor.open(ep.protocol(), ec);
+  if (!ec) listener->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) listener->acceptor.bind(ep, ec);
+  if (!ec) listener->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) throw std::runtime_error("cannot listen on " + bind_host + ":" + std::to_string(bind_port) + ": " + ec.message());
+  int bound = listener->acceptor.local_endpoint().port();
+  {
+    std::lock_guard lock(side_mu);
+    side[bound] = listener;
+  }
+  // Accepting starts on an I/O thread, so the acceptor is only ever touched from there after this point.
+  asio::post(ioc, [this, listener] { accept_side(listener); });
+  return bound;
+}
+
+void HttpServer::Impl::close(int side_port) {
+  std::shared_ptr<SideListener> listener;
+  {
+    std::lock_guard lock(side_mu);
+    auto it = side.find(side_port);
+    if (it == side.end()) return;
+    listener = it->second;
+    side.erase(it);
+  }
+  asio::post(ioc, [listener] {
+    beast::error_code ec;
+    listener->acceptor.close(ec);
+  });
+}
+
 void HttpServer::Impl::begin_shutdown() {
   if (stopping.exchange(true)) return;
   log::info("shutting down: finishing requests in flight");
   beast::error_code ec;
   acceptor.close(ec);
   signals.cancel();
+  {
+    std::lock_guard lock(side_mu);
+    for (auto& [p, listener] : side) listener->acceptor.close(ec);
+    side.clear();
+  }
   {
     std::lock_guard lock(sessions_mu);
     for (auto& w : sessions)
@@ -212,9 +298,12 @@ void HttpServer::Impl::begin_shutdown() {
 }
 
 HttpServer::HttpServer(Core& core, std::string host, int port, int threads, size_t max_body_bytes)
-    : impl_(std::make_unique<Impl>(core, std::move(host), port, threads, max_body_bytes)) {}
+    : impl_(std::make_unique<Impl>(core, std::move(host), port, threads, max_body_bytes)) {
+  core.set_listener_host(impl_.get());
+}
 
 HttpServer::~HttpServer() {
+  impl_->core.set_listener_host(nullptr);
   if (impl_->ticker.joinable()) {
     {
       std::lock_guard lock(impl_->tick_mu);
