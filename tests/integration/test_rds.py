@@ -198,9 +198,14 @@ def test_walkthrough_step3_managed_password_psql_stop_start(server):
 
 def test_cases_c21c_c22_c23(server):
     server.reset()
+    # Something else already listens on the wanted port: the server takes the next free one, and says so.
+    squatter = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    squatter.bind(("127.0.0.1", 0))
+    squatter.listen(1)
+    taken = squatter.getsockname()[1]
     out = server.aws("rds", "create-db-instance", "--db-instance-identifier", "pgss", "--engine", "postgres",
                      "--db-instance-class", "db.t3.micro", "--allocated-storage", "20", "--master-username",
-                     "pgadmin", "--master-user-password", "Passw0rd!234", "--multi-az").ok()
+                     "pgadmin", "--master-user-password", "Passw0rd!234", "--multi-az", "--port", str(taken)).ok()
     assert out["DBInstance"]["MultiAZ"] is True
     assert "MasterUserSecret" not in out["DBInstance"]
     # C21 (c): no managed secret, no MasterUserSecret.
@@ -218,7 +223,11 @@ def test_cases_c21c_c22_c23(server):
                       "--query", "DBInstances").ok() == []
     # C22: Multi-AZ postgres stops.
     rds = server.client("rds")
-    wait_status(rds, "pgss", "available")
+    db = wait_status(rds, "pgss", "available")
+    squatter.close()
+    assert db["Endpoint"]["Port"] > taken
+    res = psql(db["Endpoint"]["Address"], db["Endpoint"]["Port"], "pgadmin", "Passw0rd!234", "postgres", "select 1")
+    assert res.stdout.strip() == "1", res
     status = text(server, "rds", "stop-db-instance", "--db-instance-identifier", "pgss",
                   "--query", "DBInstance.DBInstanceStatus")
     assert status in ("stopping", "stopped")

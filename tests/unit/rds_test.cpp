@@ -2,7 +2,10 @@
 // filters and Marker paging, subnet groups over EC2, and the master password managed in Secrets Manager.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <regex>
+
+#include <unistd.h>
 
 #include "core/core.h"
 #include "services/rds/service.h"
@@ -472,6 +475,62 @@ TEST_F(RdsTest, CatalogAndTags) {
   EXPECT_EQ(fails("AddTagsToResource", {{"ResourceName", arn}, {"Tags", Json::array({{{"Key", "aws:x"}, {"Value", "1"}}})}})
                 .code,
             "InvalidParameterValue");
+}
+
+TEST_F(RdsTest, PublicByDefaultOnlyWithAnInternetGateway) {
+  network();
+  EXPECT_FALSE(create("p1", {{"DBSubnetGroupName", "main"}})["PubliclyAccessible"].get<bool>());
+  std::string igw = call("CreateInternetGateway", Json::object(), "ec2")["InternetGateway"]["InternetGatewayId"];
+  call("AttachInternetGateway", {{"InternetGatewayId", igw}, {"VpcId", vpc_}}, "ec2");
+  EXPECT_TRUE(create("p2", {{"DBSubnetGroupName", "main"}})["PubliclyAccessible"].get<bool>());
+  EXPECT_FALSE(create("p3", {{"DBSubnetGroupName", "main"}, {"PubliclyAccessible", false}})["PubliclyAccessible"]
+                   .get<bool>());
+  // The default VPC has one.
+  Json d = create("p4");
+  EXPECT_TRUE(d["PubliclyAccessible"].get<bool>());
+  EXPECT_EQ(d["DBSubnetGroup"]["DBSubnetGroupName"], "default");
+}
+
+TEST(RdsDurability, InstancesComeBackAndTheirServersAreStartedAgain) {
+  std::string dir = ::testing::TempDir() + "/rds-durability-" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  FakeDataPlane* fake = nullptr;
+  rds::RdsService::data_plane_factory() = [&fake] {
+    auto f = std::make_unique<FakeDataPlane>();
+    fake = f.get();
+    return f;
+  };
+  std::string resource_id;
+  {
+    Core core(Options{.state_dir = dir});
+    RequestContext ctx{core};
+    ctx.account_id = "000000000000";
+    ctx.region = "us-east-1";
+    ctx.now = core.clock().now();
+    Json db = core.invoke(ctx, "rds", "CreateDBInstance",
+                          {{"DBInstanceIdentifier", "keep"}, {"Engine", "postgres"}, {"DBInstanceClass", "db.t3.micro"},
+                           {"AllocatedStorage", 20}, {"MasterUsername", "pgadmin"},
+                           {"MasterUserPassword", "Passw0rd!234"}})["DBInstance"];
+    resource_id = db["DbiResourceId"];
+    core.tick();
+    core.tick();
+  }
+  {
+    Core core(Options{.state_dir = dir});
+    ASSERT_NE(fake, nullptr);
+    EXPECT_EQ(fake->calls, std::vector<std::string>{"start " + resource_id});
+    RequestContext ctx{core};
+    ctx.account_id = "000000000000";
+    ctx.region = "us-east-1";
+    ctx.now = core.clock().now();
+    core.tick();
+    Json d = core.invoke(ctx, "rds", "DescribeDBInstances", {{"DBInstanceIdentifier", "keep"}})["DBInstances"][0];
+    EXPECT_EQ(d["DBInstanceStatus"], "available");
+    EXPECT_EQ(d["DbiResourceId"], resource_id);
+    EXPECT_FALSE(d.contains("_Password"));  // bookkeeping never shows
+  }
+  rds::RdsService::data_plane_factory() = nullptr;
+  std::filesystem::remove_all(dir);
 }
 
 TEST_F(RdsTest, MissingPostgresIsAClearError) {

@@ -136,7 +136,8 @@ std::string find_bin() {
   return best_dir;
 }
 
-// True when nothing listens on 127.0.0.1:port.
+// True when nothing listens on 127.0.0.1:port, nor on [::1]:port (names under .localhost may resolve to
+// either, so a port half taken would send clients to someone else's server).
 bool port_free(int port) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return false;
@@ -148,7 +149,19 @@ bool port_free(int port) {
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   bool ok = bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
   close(fd);
-  return ok;
+  if (!ok) return false;
+  int fd6 = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd6 < 0) return true;  // no IPv6 here: the server listens on IPv4 only
+  setsockopt(fd6, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  setsockopt(fd6, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+  sockaddr_in6 a6{};
+  a6.sin6_family = AF_INET6;
+  a6.sin6_port = htons(uint16_t(port));
+  a6.sin6_addr = in6addr_loopback;
+  int rc = bind(fd6, reinterpret_cast<sockaddr*>(&a6), sizeof a6);
+  int err = errno;
+  close(fd6);
+  return rc == 0 || err != EADDRINUSE;
 }
 
 std::string sql_literal(const std::string& s) {

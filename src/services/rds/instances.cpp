@@ -265,6 +265,19 @@ static Json create_instance(RdsService& svc, Core& core, RequestContext& ctx, co
                    "cover at least 2 AZs.");
   Json sgs = svc.security_groups_for(ctx, vpc, strings(in, "VpcSecurityGroupIds"));
 
+  // AWS's default: public when the VPC has an internet gateway attached, private otherwise.
+  bool public_by_default = false;
+  if (!has(in, "PubliclyAccessible")) {
+    try {
+      public_by_default =
+          !core.invoke(ctx, "ec2", "DescribeInternetGateways",
+                       {{"Filters", Json::array({{{"Name", "attachment.vpc-id"}, {"Values", {vpc}}}})}})
+               .value("InternetGateways", Json::array())
+               .empty();
+    } catch (const AwsError&) {
+    }
+  }
+
   std::string reason = svc.dp().unavailable_reason();
   if (!reason.empty()) throw AwsError("InsufficientDBInstanceCapacityFault", reason);
 
@@ -305,7 +318,7 @@ static Json create_instance(RdsService& svc, Core& core, RequestContext& ctx, co
       {"ReadReplicaDBInstanceIdentifiers", Json::array()},
       {"LicenseModel", "postgresql-license"},
       {"OptionGroupMemberships", Json::array({{{"OptionGroupName", lower(og_name)}, {"Status", "in-sync"}}})},
-      {"PubliclyAccessible", flag(in, "PubliclyAccessible", !has(in, "DBSubnetGroupName"))},
+      {"PubliclyAccessible", has(in, "PubliclyAccessible") ? flag(in, "PubliclyAccessible") : public_by_default},
       {"StorageType", storage_type},
       {"DbInstancePort", 0},
       {"StorageEncrypted", encrypted},
@@ -368,7 +381,6 @@ static Json create_instance(RdsService& svc, Core& core, RequestContext& ctx, co
   if (snap) spec.restore_from = snap->doc.value("_File", "");
   svc.save(r, "db", stored);
   svc.dp().create(spec);
-  (void)core;
   return {{"DBInstance", svc.render_instance(r, stored)}};
 }
 
