@@ -4,6 +4,7 @@ a cloudbox restart keeping the database, cases C21-C23, Terraform's dbi-resource
 
 Every DB instance here is a real PostgreSQL server, so the tests share a few instances and poll
 describe-db-instances themselves (the CLI's waiter sleeps 30 s between polls) before calling the waiter once."""
+import hashlib
 import json
 import os
 import signal
@@ -301,6 +302,15 @@ def test_restart_keeps_the_database(server_factory, state_dir):
     res = psql(host, port, "pgadmin", "Passw0rd!234", "app",
                "create table t(v text); insert into t values ('survives')")
     assert res.returncode == 0, res.stderr
+    # The server's certificate is signed by the local CA that DescribeCertificates reports as the default.
+    ca = os.path.join(state_dir, "rds", "ca", "ca.pem")
+    assert os.path.exists(ca), ca  # (a state dir under /tmp is reachable by the postgres user)
+    res = psql(host, port, "pgadmin", "Passw0rd!234", "app", "select 1", sslmode=f"verify-full sslrootcert={ca}")
+    assert res.stdout.strip() == "1", res
+    der = subprocess.run(["openssl", "x509", "-in", ca, "-outform", "DER"], capture_output=True).stdout
+    certs = rds.describe_certificates()["Certificates"]
+    default = [c for c in certs if c["CertificateIdentifier"] == "rds-ca-rsa2048-g1"][0]
+    assert default["Thumbprint"] == hashlib.sha1(der).hexdigest()
     assert s.stop(signal.SIGTERM) == 0
     assert not port_open("127.0.0.1", port)  # a clean stop stops the servers too
 
