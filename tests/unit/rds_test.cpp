@@ -533,6 +533,19 @@ TEST(RdsDurability, InstancesComeBackAndTheirServersAreStartedAgain) {
   std::filesystem::remove_all(dir);
 }
 
+TEST_F(RdsTest, IamSeesTheResourceTheRequestNames) {
+  Service* svc = core->service("rds");
+  ASSERT_NE(svc, nullptr);
+  ctx.operation = "StopDBInstance";
+  auto t = svc->authz_targets(ctx, {{"DBInstanceIdentifier", "Pg1"}});
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0].action, "rds:StopDBInstance");
+  EXPECT_EQ(t[0].resources, std::vector<std::string>{"arn:aws:rds:us-west-2:000000000000:db:pg1"});
+  ctx.operation = "DescribeDBInstances";
+  t = svc->authz_targets(ctx, Json::object());
+  EXPECT_TRUE(t[0].resources.empty());
+}
+
 TEST_F(RdsTest, MissingPostgresIsAClearError) {
   network();
   fake.missing = "install the Debian package 'postgresql'";

@@ -264,6 +264,23 @@ Json RdsService::health() const {
   return {{"db_instances", n}};
 }
 
+std::vector<AuthzTarget> RdsService::authz_targets(const RequestContext& ctx, const Json& in) {
+  AuthzTarget t;
+  t.action = "rds:" + ctx.operation;
+  auto arn = [&](const std::string& type, const std::string& id) {
+    return "arn:aws:rds:" + ctx.region + ":" + ctx.account_id + ":" + type + ":" + id;
+  };
+  std::string db = str(in, "DBInstanceIdentifier");
+  if (!db.empty()) t.resources.push_back(db.rfind("arn:", 0) == 0 ? db : arn("db", lower(db)));
+  std::string group = str(in, "DBSubnetGroupName");
+  if (!group.empty()) t.resources.push_back(arn("subgrp", lower(group)));
+  std::string snap = str(in, "DBSnapshotIdentifier");
+  if (!snap.empty()) t.resources.push_back(snap.rfind("arn:", 0) == 0 ? snap : arn("snapshot", snap));
+  std::string res = str(in, "ResourceName");
+  if (!res.empty()) t.resources.push_back(res);
+  return {t};
+}
+
 void RdsService::tick(TimePoint now_tp) {
   double now = to_epoch(now_tp);
   for (auto& [k, r] : regions_) {

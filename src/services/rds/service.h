@@ -52,6 +52,8 @@ class RdsService : public Service {
   void reset() override;
   void tick(TimePoint now) override;
   Json health() const override;
+  // IAM sees rds:<Operation> on the instance, subnet group or snapshot the request names (else "*").
+  std::vector<AuthzTarget> authz_targets(const RequestContext& ctx, const Json& input) override;
 
   using Method = Json (RdsService::*)(RequestContext&, const Json&);
 
