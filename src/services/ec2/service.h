@@ -53,6 +53,8 @@ class Ec2Service : public Service {
   void reset() override;
   void tick(TimePoint now) override;
   Json health() const override;
+  // authz.cpp: the action, resource ARNs and condition keys IAM decides a request by.
+  std::vector<AuthzTarget> authz_targets(const RequestContext& ctx, const Json& in) override;
 
   using Method = Json (Ec2Service::*)(RequestContext&, const Json&);
 
