@@ -251,7 +251,7 @@ HttpResponse Ec2Service::imds_handle(const std::string& instance_id, const HttpR
                  {"InstanceProfileArn", profile.value("Arn", "")},
                  {"InstanceProfileId", profile.value("Id", "")}};
     md["iam/info"] = info.dump(2);
-    if (key.rfind("iam/security-credentials", 0) == 0) {
+    if (key.rfind("iam", 0) == 0) {
       std::string role;
       Json creds;
       try {

@@ -1229,3 +1229,67 @@ Json Ec2Service::disassociate_address(RequestContext& ctx, const Json& in) {
 }
 
 }  // namespace cloudbox::ec2
+
+namespace cloudbox::ec2 {
+
+// ---------------------------------------------------------------------------------------------------
+// Credit specifications (burstable types; Terraform reads them) and address attributes (aws_eip reads them)
+
+Json Ec2Service::describe_instance_credit_specifications(RequestContext& ctx, const Json& in) {
+  RegionState& r = region(ctx);
+  auto ids = strings(in, "InstanceIds");
+  std::vector<Res*> chosen;
+  if (!ids.empty()) chosen = instances_or_throw(r, ids);
+  else
+    for (auto& [id, inst] : r.of("i")) chosen.push_back(&inst);
+  static const FilterTable table = {{"instance-id", by_path("InstanceId")}};
+  auto filters = read_filters(in);
+  check_filters(filters, table);
+  Json list = Json::array();
+  for (Res* inst : chosen) {
+    std::string type = inst->doc.value("InstanceType", "");
+    auto info = instance_type_info(type);
+    if (!info || !(*info).value("BurstablePerformanceSupported", false)) continue;
+    if (state_of(*inst) == "terminated") continue;
+    std::string credits = inst->doc.value("_CpuCredits", type.rfind("t2.", 0) == 0 ? "standard" : "unlimited");
+    Json d = {{"InstanceId", inst->id}, {"CpuCredits", credits}};
+    if (matches(filters, table, d, {})) list.push_back(d);
+  }
+  return {{"InstanceCreditSpecifications", list}};
+}
+
+Json Ec2Service::modify_instance_credit_specification(RequestContext& ctx, const Json& in) {
+  RegionState& r = region(ctx);
+  Json ok = Json::array(), failed = Json::array();
+  for (const auto& spec : in.value("InstanceCreditSpecifications", Json::array())) {
+    std::string id = spec.value("InstanceId", ""), credits = spec.value("CpuCredits", "");
+    Res* inst = r.find("i", id);
+    if (!inst) {
+      failed.push_back({{"InstanceId", id},
+                        {"Error", {{"Code", "InvalidInstanceID.NotFound"}, {"Message", "The instance ID '" + id + "' does not exist"}}}});
+      continue;
+    }
+    if (credits != "standard" && credits != "unlimited") {
+      failed.push_back({{"InstanceId", id},
+                        {"Error", {{"Code", "InvalidParameterValue"}, {"Message", "CpuCredits must be standard or unlimited"}}}});
+      continue;
+    }
+    inst->doc["_CpuCredits"] = credits;
+    touch(r, id);
+    ok.push_back({{"InstanceId", id}});
+  }
+  return {{"SuccessfulInstanceCreditSpecifications", ok}, {"UnsuccessfulInstanceCreditSpecifications", failed}};
+}
+
+Json Ec2Service::describe_addresses_attribute(RequestContext& ctx, const Json& in) {
+  RegionState& r = region(ctx);
+  auto ids = strings(in, "AllocationIds");
+  for (const auto& id : ids) get(r, "eipalloc", id);
+  Json list = Json::array();
+  for (const auto& [id, a] : r.of("eipalloc"))
+    if (ids.empty() || std::find(ids.begin(), ids.end(), id) != ids.end())
+      list.push_back({{"AllocationId", id}, {"PublicIp", a.doc.value("PublicIp", "")}});
+  return {{"Addresses", list}};
+}
+
+}  // namespace cloudbox::ec2

@@ -300,6 +300,9 @@ void Ec2Service::register_operations(std::unordered_map<std::string, Handler>& t
       {"DescribeVolumes", &Ec2Service::describe_volumes},
       {"AssociateAddress", &Ec2Service::associate_address},
       {"DisassociateAddress", &Ec2Service::disassociate_address},
+      {"DescribeInstanceCreditSpecifications", &Ec2Service::describe_instance_credit_specifications},
+      {"ModifyInstanceCreditSpecification", &Ec2Service::modify_instance_credit_specification},
+      {"DescribeAddressesAttribute", &Ec2Service::describe_addresses_attribute},
   };
   for (const auto& [op, method] : ops) {
     table[op] = [this, method](RequestContext& ctx, const Json& input) {

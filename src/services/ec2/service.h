@@ -190,6 +190,9 @@ class Ec2Service : public Service {
   Json disassociate_iam_instance_profile(RequestContext& ctx, const Json& in);
   Json describe_iam_instance_profile_associations(RequestContext& ctx, const Json& in);
   Json describe_volumes(RequestContext& ctx, const Json& in);
+  Json describe_instance_credit_specifications(RequestContext& ctx, const Json& in);
+  Json modify_instance_credit_specification(RequestContext& ctx, const Json& in);
+  Json describe_addresses_attribute(RequestContext& ctx, const Json& in);
   Json associate_address(RequestContext& ctx, const Json& in);
   Json disassociate_address(RequestContext& ctx, const Json& in);
   std::vector<Res*> instances_or_throw(RegionState& r, const std::vector<std::string>& ids);
