@@ -408,3 +408,34 @@ def test_exec_under_enforce_iam_denies_role_without_permission(server_factory):
     assert p.returncode != 0
     assert "AccessDenied" in p.stderr, p.stderr
     assert f"assumed-role/denied/{no_iid}" in p.stderr
+
+
+def test_instances_and_metadata_survive_a_restart(server_factory, state_dir):
+    s = server_factory(state_dir=state_dir)
+    role_with_profile(s, "durable", allow_secrets=False)
+    iid = instance_with_profile(s, "durable")
+    key = s.client("ec2", region=REGION).create_key_pair(KeyName="k")["KeyFingerprint"]
+    assert s.stop() == 0
+    s2 = server_factory(state_dir=state_dir)
+    ec2 = s2.client("ec2", region=REGION)
+    d = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]
+    assert d["State"]["Name"] == "running"
+    assert d["IamInstanceProfile"]["Arn"].endswith(":instance-profile/durable")
+    assert ec2.describe_key_pairs(KeyNames=["k"])["KeyPairs"][0]["KeyFingerprint"] == key
+    # The metadata service is back on a port of the new process.
+    status, env = exec_env(s2, iid)
+    assert status == 200, env
+    token = urllib.request.urlopen(urllib.request.Request(
+        env["imds_endpoint"] + "latest/api/token", method="PUT",
+        headers={"X-aws-ec2-metadata-token-ttl-seconds": "60"}), timeout=5).read().decode()
+    got = urllib.request.urlopen(urllib.request.Request(
+        env["imds_endpoint"] + "latest/meta-data/iam/security-credentials/",
+        headers={"X-aws-ec2-metadata-token": token}), timeout=5).read().decode()
+    assert got == "durable"
+    # Stopping closes it.
+    ec2.stop_instances(InstanceIds=[iid])
+    s2.advance(10)
+    with pytest.raises(urllib.error.URLError) as ei:
+        urllib.request.urlopen(env["imds_endpoint"] + "latest/meta-data/", timeout=5)
+    assert not isinstance(ei.value, urllib.error.HTTPError), "the port still answers"
+    assert exec_env(s2, iid)[0] == 409
