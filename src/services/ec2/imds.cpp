@@ -250,14 +250,18 @@ HttpResponse Ec2Service::imds_handle(const std::string& instance_id, const HttpR
                  {"LastUpdated", iso_z(inst.doc["_IamAssoc"].value("Timestamp", now))},
                  {"InstanceProfileArn", profile.value("Arn", "")},
                  {"InstanceProfileId", profile.value("Id", "")}};
-    md["iam/info"] = info.dump(2);
     if (key.rfind("iam", 0) == 0) {
       std::string role;
       Json creds;
       try {
         creds = instance_credentials(r, inst, now, role);
       } catch (const AwsError& e) {
+        // As on AWS: iam/info reports why EC2 could not assume the role (its trust policy must allow
+        // ec2.amazonaws.com), and there are no credentials to list.
         log::warn("IMDS: no credentials for " + inst.id + ": " + e.code + " " + e.what());
+        info = {{"Code", "AssumeRoleUnauthorizedAccess"},
+                {"Message", "EC2 cannot assume the role of instance profile " + profile.value("Arn", "") + ": " + e.what()},
+                {"LastUpdated", iso_z(now)}};
         creds = nullptr;
       }
       if (!creds.is_null() && !role.empty()) {
@@ -267,6 +271,7 @@ HttpResponse Ec2Service::imds_handle(const std::string& instance_id, const HttpR
         md["iam/security-credentials/" + role] = shown.dump(2);
       }
     }
+    md["iam/info"] = info.dump(2);
   }
   while (!key.empty() && key.back() == '/') key.pop_back();
   if (auto it = md.find(key); it != md.end() && !key.empty()) return text(200, it->second, "text/plain");
