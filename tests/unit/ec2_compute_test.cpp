@@ -359,6 +359,41 @@ TEST_F(Ec2ComputeTest, MetadataRoleCredentialsAreStsSessions) {
   EXPECT_NE(fresh["AccessKeyId"], creds["AccessKeyId"]);
 }
 
+TEST_F(Ec2ComputeTest, VolumesCreateAttachDetachDelete) {
+  auto i = run();
+  std::string id = i["InstanceId"], zone = i["Placement"]["AvailabilityZone"];
+  advance(10);
+  auto vol = call("CreateVolume", {{"AvailabilityZone", zone}, {"Size", 20}, {"VolumeType", "gp3"}});
+  std::string vid = vol["VolumeId"];
+  EXPECT_EQ(vol["State"], "creating");
+  EXPECT_EQ(vol["Iops"], 3000);
+  EXPECT_EQ(call("DescribeVolumes", {{"VolumeIds", {vid}}})["Volumes"][0]["State"], "available");
+  std::string other_zone = zone == "us-west-2a" ? "us-west-2b" : "us-west-2a";
+  std::string far = call("CreateVolume", {{"AvailabilityZone", other_zone}, {"Size", 1}})["VolumeId"];
+  EXPECT_EQ(fails("AttachVolume", {{"VolumeId", far}, {"InstanceId", id}, {"Device", "/dev/sdf"}}).code, "InvalidVolume.ZoneMismatch");
+  EXPECT_EQ(fails("AttachVolume", {{"VolumeId", vid}, {"InstanceId", id}, {"Device", "/dev/sda1"}}).code, "InvalidParameterValue");
+  EXPECT_EQ(call("AttachVolume", {{"VolumeId", vid}, {"InstanceId", id}, {"Device", "/dev/sdf"}})["State"], "attaching");
+  EXPECT_EQ(fails("AttachVolume", {{"VolumeId", vid}, {"InstanceId", id}, {"Device", "/dev/sdg"}}).code, "VolumeInUse");
+  EXPECT_EQ(describe(id)["BlockDeviceMappings"].size(), 2u);
+  EXPECT_EQ(fails("DeleteVolume", {{"VolumeId", vid}}).code, "VolumeInUse");
+  std::string root = describe(id)["BlockDeviceMappings"][0]["Ebs"]["VolumeId"];
+  EXPECT_EQ(fails("DetachVolume", {{"VolumeId", root}}).code, "IncorrectState");  // root of a running instance
+  call("DetachVolume", {{"VolumeId", vid}});
+  EXPECT_EQ(describe(id)["BlockDeviceMappings"].size(), 1u);
+  call("DeleteVolume", {{"VolumeId", vid}});
+  EXPECT_EQ(fails("DescribeVolumes", {{"VolumeIds", {vid}}}).code, "InvalidVolume.NotFound");
+  // A volume attached after launch (DeleteOnTermination false) stays when the instance terminates.
+  std::string extra = call("CreateVolume", {{"AvailabilityZone", zone}, {"Size", 2}})["VolumeId"];
+  call("AttachVolume", {{"VolumeId", extra}, {"InstanceId", id}, {"Device", "/dev/sdh"}});
+  call("TerminateInstances", {{"InstanceIds", {id}}});
+  advance(10);
+  auto left = call("DescribeVolumes", {{"Filters", {{{"Name", "size"}, {"Values", {"2"}}}}}})["Volumes"];
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0]["State"], "available");
+  EXPECT_EQ(left[0]["VolumeId"], extra);
+  EXPECT_EQ(fails("DescribeVolumes", {{"VolumeIds", {root}}}).code, "InvalidVolume.NotFound");
+}
+
 TEST_F(Ec2ComputeTest, OwnImagesFromAnInstance) {
   std::string id = run()["InstanceId"];
   EXPECT_EQ(fails("CreateImage", {{"InstanceId", id}, {"Name", "golden"}}).code, "IncorrectState");  // still pending

@@ -7,6 +7,7 @@
 
 #include "core/common/ids.h"
 #include "core/core.h"
+#include "services/ec2/volumes.h"
 
 namespace cloudbox::ec2 {
 
@@ -304,9 +305,10 @@ void Ec2Service::register_operations(std::unordered_map<std::string, Handler>& t
       {"ModifyInstanceCreditSpecification", &Ec2Service::modify_instance_credit_specification},
       {"DescribeAddressesAttribute", &Ec2Service::describe_addresses_attribute},
   };
-  for (const auto& [op, method] : ops) {
-    table[op] = [this, method](RequestContext& ctx, const Json& input) {
-      // Time-driven states (NAT gateways) are brought up to date before anything reads them.
+  // Every handler: time-driven states (NAT gateways, instances) are brought up to date before anything reads
+  // them; metadata ports follow the instances' states; what changed is written before the answer.
+  auto wrap = [this](std::function<Json(RequestContext&, const Json&)> body) {
+    return [this, body](RequestContext& ctx, const Json& input) {
       RegionState& r = region(ctx);
       advance_nat_gateways(r, to_epoch(ctx.now));
       advance_instances(r, to_epoch(ctx.now));
@@ -315,7 +317,7 @@ void Ec2Service::register_operations(std::unordered_map<std::string, Handler>& t
         throw AwsError("DryRunOperation", "Request would have succeeded, but DryRun flag is set.", 412);
       }
       try {
-        Json out = (this->*method)(ctx, input);
+        Json out = body(ctx, input);
         sync_imds();
         flush();
         return out;
@@ -324,7 +326,12 @@ void Ec2Service::register_operations(std::unordered_map<std::string, Handler>& t
         throw;
       }
     };
-  }
+  };
+  for (const auto& [op, method] : ops)
+    table[op] = wrap([this, method](RequestContext& ctx, const Json& input) { return (this->*method)(ctx, input); });
+  // EBS volume operations (volumes.cpp).
+  for (const auto& [op, fn] : volume_operations())
+    table[op] = wrap([this, fn](RequestContext& ctx, const Json& input) { return fn(*this, ctx, input); });
 }
 
 // ---------------------------------------------------------------------------------------------------
