@@ -377,3 +377,38 @@ bool verify_sigv4(const HttpRequest& request, const SigV4Info& info, const std::
 }
 
 }  // namespace cloudbox
+
+namespace cloudbox {
+
+void sign_sigv4(HttpRequest& request, const std::string& access_key_id, const std::string& secret_access_key,
+                const std::string& region, const std::string& service, const std::string& amz_date,
+                const std::string& session_token) {
+  request.headers.erase(std::remove_if(request.headers.begin(), request.headers.end(),
+                                       [](const auto& h) { return h.first == "authorization" || h.first == "x-amz-date"; }),
+                        request.headers.end());
+  request.headers.emplace_back("x-amz-date", amz_date);
+  if (!session_token.empty()) request.headers.emplace_back("x-amz-security-token", session_token);
+  if (!find_header(request, "host")) request.headers.emplace_back("host", "127.0.0.1");
+  SigV4Info info;
+  info.access_key_id = access_key_id;
+  info.date = amz_date.substr(0, 8);
+  info.region = region;
+  info.service = service;
+  info.amz_date = amz_date;
+  for (const auto& [k, v] : request.headers) info.signed_headers.push_back(lower(k));
+  std::sort(info.signed_headers.begin(), info.signed_headers.end());
+  info.signed_headers.erase(std::unique(info.signed_headers.begin(), info.signed_headers.end()), info.signed_headers.end());
+  const std::string canonical_request = request.method + "\n" + canonical_uri(request, service) + "\n" +
+                                        canonical_query(request, false) + "\n" +
+                                        canonical_headers(request, info.signed_headers) + "\n" +
+                                        join_signed_headers(info.signed_headers) + "\n" + sha256_hex(request.body);
+  const std::string scope = info.date + "/" + region + "/" + service + "/aws4_request";
+  const std::string string_to_sign =
+      std::string(kAlgorithm) + "\n" + amz_date + "\n" + scope + "\n" + sha256_hex(canonical_request);
+  const std::string signature = hex_encode(hmac_sha256(signing_key(secret_access_key, info), string_to_sign));
+  request.headers.emplace_back("authorization", std::string(kAlgorithm) + " Credential=" + access_key_id + "/" + scope +
+                                                    ", SignedHeaders=" + join_signed_headers(info.signed_headers) +
+                                                    ", Signature=" + signature);
+}
+
+}  // namespace cloudbox

@@ -28,4 +28,10 @@ std::optional<SigV4Info> parse_sigv4(const HttpRequest& request);
 // Recomputes the signature with `secret_access_key`; true when it matches.
 bool verify_sigv4(const HttpRequest& request, const SigV4Info& info, const std::string& secret_access_key);
 
+// Signs `request` as an SDK would (every header it carries is signed; a Host header is added when missing), for
+// tests and benchmarks. `amz_date` is yyyymmddThhmmssZ.
+void sign_sigv4(HttpRequest& request, const std::string& access_key_id, const std::string& secret_access_key,
+                const std::string& region, const std::string& service, const std::string& amz_date,
+                const std::string& session_token = "");
+
 }  // namespace cloudbox

@@ -55,6 +55,8 @@ class Ec2Service : public Service {
   void tick(TimePoint now) override;
   Json health() const override;
   std::optional<HttpResponse> admin(const HttpRequest& request, std::string_view rest) override;
+  // authz.cpp: the action, resource ARNs and condition keys IAM decides a request by.
+  std::vector<AuthzTarget> authz_targets(const RequestContext& ctx, const Json& in) override;
 
   using Method = Json (Ec2Service::*)(RequestContext&, const Json&);
 

@@ -19,6 +19,7 @@ std::string principal_type_key(const std::string& t) {
   if (t == "user") return "User";
   if (t == "assumed-role") return "AssumedRole";
   if (t == "federated-user") return "FederatedUser";
+  if (t == "service") return "Service";
   return "Account";
 }
 
@@ -94,6 +95,9 @@ IamService::Decided IamService::decide(const RequestContext& ctx, const AuthzTar
     add_tags(session.value("tags", Json::object()));  // session tags override the role's
     read_session_policies();
     if (session.contains("source_identity")) context.set("aws:SourceIdentity", session["source_identity"].get<std::string>());
+  } else if (p.type == "service") {
+    caller.service = p.arn;  // "scheduler.amazonaws.com": only resource policies naming the service apply
+    context.set("aws:PrincipalServiceName", p.arn);
   } else if (p.type == "federated-user") {
     // A federated session has the intersection of its parent user's policies and its session policies.
     std::string parent = session.value("parent_arn", std::string());
@@ -150,6 +154,10 @@ IamService::Decided IamService::decide(const RequestContext& ctx, const AuthzTar
   for (const auto& resource : resources) {
     req.resource = resource;
     policy::Result r = policy::evaluate(input, req);
+    if (target.resource_policy_required && r.decision == policy::Decision::Allowed && !r.resource_allowed) {
+      r.decision = policy::Decision::ImplicitDeny;
+      r.deny_source = "resource";
+    }
     if (r.decision != policy::Decision::Allowed) {
       out.result = std::move(r);
       out.denied_resource = resource;
@@ -191,9 +199,15 @@ void IamService::record_use(const RequestContext& ctx) {
 }
 
 void IamService::authorize(const RequestContext& ctx, const std::vector<AuthzTarget>& targets) {
-  if (ctx.principal.type == "root" || ctx.principal.type.empty()) return;  // the account root is always allowed
+  // The account root is always allowed, except by a resource policy that must itself allow (role trust).
+  if (ctx.principal.type == "root" || ctx.principal.type.empty()) {
+    bool required = std::any_of(targets.begin(), targets.end(), [](const AuthzTarget& t) { return t.resource_policy_required; });
+    if (!required) return;
+  }
   record_use(ctx);
+  const bool root = ctx.principal.type == "root" || ctx.principal.type.empty();
   for (const auto& target : targets) {
+    if (root && !target.resource_policy_required) continue;
     Decided d = decide(ctx, target);
     if (d.result.decision == policy::Decision::Allowed) continue;
     const std::string& action = target.action;
@@ -205,9 +219,10 @@ void IamService::authorize(const RequestContext& ctx, const std::vector<AuthzTar
                : src == "session"  ? "with an explicit deny in a session policy"
                                    : "with an explicit deny in an identity-based policy";
     } else {
-      reason = src == "boundary"  ? "because no permissions boundary allows the " + action + " action"
-               : src == "session" ? "because no session policy allows the " + action + " action"
-                                  : "because no identity-based policy allows the " + action + " action";
+      reason = src == "boundary"   ? "because no permissions boundary allows the " + action + " action"
+               : src == "session"  ? "because no session policy allows the " + action + " action"
+               : src == "resource" ? "because no resource-based policy allows the " + action + " action"
+                                   : "because no identity-based policy allows the " + action + " action";
     }
     std::string resource = !target.message_resource.empty() ? target.message_resource : d.denied_resource;
     std::string message = "User: " + ctx.principal.arn + " is not authorized to perform: " + action +

@@ -26,6 +26,7 @@ class SecretsManagerService : public Service {
   void reset() override;
   void tick(TimePoint now) override;
   Json health() const override;
+  std::vector<AuthzTarget> authz_targets(const RequestContext& ctx, const Json& in) override;
 
  private:
   using Method = Json (SecretsManagerService::*)(RequestContext&, const Json&);
@@ -60,6 +61,12 @@ class SecretsManagerService : public Service {
   Json stop_replication_to_replica(RequestContext& ctx, const Json& in);
   // random_password.cpp
   Json get_random_password(RequestContext& ctx, const Json& in);
+
+  // --- authorization (authz.cpp) ---
+  // secretsmanager:<action> on the secret `secret_id` names, with its resource policy and tags.
+  AuthzTarget secret_target(const RequestContext& ctx, const std::string& action, const std::string& secret_id);
+  // With enforcement, throws the denial when the caller may not read `s` (BatchGetSecretValue's per-secret check).
+  void authorize_read(const RequestContext& ctx, const Secret& s);
 
   // --- lookup (service.cpp) ---
   // Resolves a SecretId (name, full ARN or partial ARN) in the caller's account and region; throws

@@ -72,6 +72,7 @@ Json SecretsManagerService::batch_get_secret_value(RequestContext& ctx, const Js
   Json errors = Json::array();
   Store::Batch batch;
   auto read_current = [&](Secret& s) {
+    authorize_read(ctx, s);
     require_live(s);
     Version* v = s.version_with(kCurrent);
     if (!v) no_value_for_stage(kCurrent);

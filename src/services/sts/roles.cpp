@@ -83,6 +83,7 @@ struct RoleRef {
   std::string role_id;
   long long max_session_duration = 3600;  // IAM's default for a role
   bool from_iam = false;
+  std::string trust_policy;  // the role's trust policy document, when IAM has the role
 };
 
 // A role's unique id as IAM would show it (AROA + 17 base32 characters), derived from the ARN so the same role
@@ -127,6 +128,8 @@ static RoleRef resolve_role(Core& core, RequestContext& ctx, const std::string& 
       const Json& r = out.at("Role");
       if (r.value("Arn", role_arn) != role_arn) throw not_authorized(ctx, "sts:AssumeRole", role_arn);
       role.role_id = r.value("RoleId", role.role_id);
+      std::string trust = r.value("AssumeRolePolicyDocument", std::string());
+      role.trust_policy = trust.rfind("%7B", 0) == 0 ? url_decode(trust, false) : trust;
       if (r.contains("MaxSessionDuration") && r["MaxSessionDuration"].is_number_integer())
         role.max_session_duration = r["MaxSessionDuration"].get<long long>();
       role.from_iam = true;
@@ -139,10 +142,58 @@ static RoleRef resolve_role(Core& core, RequestContext& ctx, const std::string& 
   return role;
 }
 
+std::vector<AuthzTarget> StsService::authz_targets(const RequestContext& ctx, const Json& in) {
+  if (ctx.operation == "GetCallerIdentity") return {AuthzTarget{}};  // needs no permission, even when denied
+  if (ctx.operation == "AssumeRole") {
+    RequestContext copy = ctx;
+    if (auto t = trust_target(copy, in)) return {*t};
+  }
+  return {};
+}
+
+std::optional<AuthzTarget> StsService::trust_target(RequestContext& ctx, const Json& in) {
+  const std::string role_arn = in.at("RoleArn").get<std::string>();
+  RoleRef role;
+  try {
+    role = resolve_role(core_, ctx, role_arn);
+  } catch (const AwsError&) {
+    return std::nullopt;  // the handler answers for a role that is not there
+  }
+  if (!role.from_iam) return std::nullopt;
+  AuthzTarget t;
+  t.action = "sts:AssumeRole";
+  t.resources = {role.arn};
+  t.resource_policy = role.trust_policy;
+  t.resource_policy_required = true;
+  t.resource_account = role.account;
+  t.context["sts:RoleSessionName"] = {in.at("RoleSessionName").get<std::string>()};
+  if (in.contains("ExternalId")) t.context["sts:ExternalId"] = {in["ExternalId"].get<std::string>()};
+  if (in.contains("SourceIdentity")) t.context["sts:SourceIdentity"] = {in["SourceIdentity"].get<std::string>()};
+  if (in.contains("Tags") && in["Tags"].is_array()) {
+    std::vector<std::string> keys;
+    for (const Json& tag : in["Tags"]) {
+      std::string k = tag.value("Key", std::string());
+      keys.push_back(k);
+      t.context["aws:RequestTag/" + k] = {tag.value("Value", std::string())};
+    }
+    t.context["aws:TagKeys"] = keys;
+  }
+  if (in.contains("TransitiveTagKeys") && in["TransitiveTagKeys"].is_array())
+    t.context["sts:TransitiveTagKeys"] = in["TransitiveTagKeys"].get<std::vector<std::string>>();
+  return t;
+}
+
 Json StsService::assume_role(RequestContext& ctx, const Json& in) {
   const std::string role_arn = in.at("RoleArn").get<std::string>();
   const std::string session_name = in.at("RoleSessionName").get<std::string>();
   RoleRef role = resolve_role(core_, ctx, role_arn);
+  // The trust policy decides for AWS service principals (the scheduler, an instance profile) always, and for
+  // an account's root when IAM is enforced; other callers were decided with it by the enforcement hook.
+  const bool enforce = core_.options().enforce_iam;
+  if (role.from_iam && core_.authorizer() &&
+      (ctx.principal.type == "service" || (enforce && (ctx.principal.type == "root" || ctx.principal.type.empty())))) {
+    if (auto t = trust_target(ctx, in)) core_.authorizer()->authorize(ctx, {*t});
+  }
 
   auto caller = caller_credential(ctx);
   const Json caller_session = caller && caller->session.is_object() ? caller->session : Json::object();

@@ -26,10 +26,8 @@ class StsService : public Service {
   void register_operations(std::unordered_map<std::string, Handler>& table) override;
   void reset() override {}
   // GetCallerIdentity needs no permission (AWS: it works even when a policy denies it).
-  std::vector<AuthzTarget> authz_targets(const RequestContext& ctx, const Json&) override {
-    if (ctx.operation == "GetCallerIdentity") return {AuthzTarget{}};
-    return {};
-  }
+  // AssumeRole is decided by the role's trust policy together with the caller's own policies.
+  std::vector<AuthzTarget> authz_targets(const RequestContext& ctx, const Json& in) override;
 
  private:
   // service.cpp
@@ -51,6 +49,9 @@ class StsService : public Service {
   // roles.cpp
   Json assume_role(RequestContext& ctx, const Json& in);
   Json assume_root(RequestContext& ctx, const Json& in);
+  // sts:AssumeRole on the role, with its trust policy as the resource policy that must allow, and the
+  // request's condition keys (sts:ExternalId, sts:RoleSessionName, sts:SourceIdentity, session tags).
+  std::optional<AuthzTarget> trust_target(RequestContext& ctx, const Json& in);
 };
 
 namespace sts {
