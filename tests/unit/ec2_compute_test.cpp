@@ -416,9 +416,8 @@ TEST_F(Ec2ComputeTest, OwnImagesFromAnInstance) {
 }
 
 // EC2 assumes the role as the ec2.amazonaws.com service principal, so a role that does not trust EC2 gives no
-// credentials and iam/info says why. Disabled until STS evaluates trust policies for service principals (the
-// core skips identity checks for them; the trust check is STS's, being added on main).
-TEST_F(Ec2ComputeTest, DISABLED_MetadataRoleNotTrustingEc2GivesNoCredentials) {
+// credentials and iam/info says why.
+TEST_F(Ec2ComputeTest, MetadataRoleNotTrustingEc2GivesNoCredentials) {
   Json trust = {{"Version", "2012-10-17"},
                 {"Statement", {{{"Effect", "Allow"}, {"Principal", {{"Service", "lambda.amazonaws.com"}}}, {"Action", "sts:AssumeRole"}}}}};
   ctx.now = core.clock().now();
