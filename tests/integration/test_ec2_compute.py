@@ -439,3 +439,24 @@ def test_instances_and_metadata_survive_a_restart(server_factory, state_dir):
         urllib.request.urlopen(env["imds_endpoint"] + "latest/meta-data/", timeout=5)
     assert not isinstance(ei.value, urllib.error.HTTPError), "the port still answers"
     assert exec_env(s2, iid)[0] == 409
+
+
+def test_role_not_trusting_ec2_gives_no_credentials(server):
+    iam = server.client("iam", region=REGION)
+    iam.create_role(RoleName="lambda-only", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+    iam.create_instance_profile(InstanceProfileName="lambda-only")
+    iam.add_role_to_instance_profile(InstanceProfileName="lambda-only", RoleName="lambda-only")
+    iid = instance_with_profile(server, "lambda-only")
+    p = subprocess.run([CLOUDBOX_BIN, "exec", "--endpoint", server.url, iid, "--", AWS_CLI_V2, "--endpoint-url",
+                        server.url, "sts", "get-caller-identity"], capture_output=True, text=True, timeout=120,
+                       env=clean_env())
+    assert p.returncode != 0
+    assert "Unable to locate credentials" in p.stderr, p.stderr
+    status, env = exec_env(server, iid)
+    info = json.loads(urllib.request.urlopen(urllib.request.Request(
+        env["imds_endpoint"] + "latest/meta-data/iam/info",
+        headers={"X-aws-ec2-metadata-token": urllib.request.urlopen(urllib.request.Request(
+            env["imds_endpoint"] + "latest/api/token", method="PUT",
+            headers={"X-aws-ec2-metadata-token-ttl-seconds": "60"}), timeout=5).read().decode()}), timeout=5).read())
+    assert info["Code"] == "AssumeRoleUnauthorizedAccess"
