@@ -47,6 +47,8 @@ const FilterTable& nat_filters() {
   return t;
 }
 
+}  // namespace
+
 std::string random_public_ip(const RegionState& r) {
   // Addresses from Amazon's public EC2 ranges (3.x, 18.x, 34.x, 44.x, 52.x, 54.x).
   static const int firsts[] = {3, 18, 34, 44, 52, 54};
@@ -59,8 +61,6 @@ std::string random_public_ip(const RegionState& r) {
     if (!taken) return ip;
   }
 }
-
-}  // namespace
 
 // ---------------------------------------------------------------------------------------------------
 // Internet gateways

@@ -7,6 +7,7 @@
 
 #include "core/common/ids.h"
 #include "core/core.h"
+#include "services/ec2/volumes.h"
 
 namespace cloudbox::ec2 {
 
@@ -98,6 +99,14 @@ const KindSpec kKinds[] = {
     {"eni", "network-interface", "InvalidNetworkInterfaceID.NotFound",
      "The networkInterface ID '%s' does not exist", "The networkInterface IDs '%s' do not exist",
      "InvalidNetworkInterfaceID.Malformed", "TagSet"},
+    {"i", "instance", "InvalidInstanceID.NotFound", "The instance ID '%s' does not exist",
+     "The instance IDs '%s' do not exist", "InvalidInstanceID.Malformed", "Tags"},
+    {"key", "key-pair", "InvalidKeyPair.NotFound", "The key pair ID '%s' does not exist",
+     "The key pair IDs '%s' do not exist", "InvalidKeyPair.Malformed", "Tags"},
+    {"vol", "volume", "InvalidVolume.NotFound", "The volume '%s' does not exist.", "The volumes '%s' do not exist.",
+     "InvalidVolumeID.Malformed", "Tags"},
+    {"ami", "image", "InvalidAMIID.NotFound", "The image id '[%s]' does not exist", "The image ids '[%s]' do not exist",
+     "InvalidAMIID.Malformed", "Tags"},
 };
 }  // namespace
 
@@ -265,18 +274,51 @@ void Ec2Service::register_operations(std::unordered_map<std::string, Handler>& t
       {"CreateTags", &Ec2Service::create_tags},
       {"DeleteTags", &Ec2Service::delete_tags},
       {"DescribeTags", &Ec2Service::describe_tags},
+      {"CreateKeyPair", &Ec2Service::create_key_pair},
+      {"ImportKeyPair", &Ec2Service::import_key_pair},
+      {"DescribeKeyPairs", &Ec2Service::describe_key_pairs},
+      {"DeleteKeyPair", &Ec2Service::delete_key_pair},
+      {"DescribeImages", &Ec2Service::describe_images},
+      {"DescribeInstanceTypes", &Ec2Service::describe_instance_types},
+      {"DescribeInstanceTypeOfferings", &Ec2Service::describe_instance_type_offerings},
+      {"CreateImage", &Ec2Service::create_image},
+      {"DeregisterImage", &Ec2Service::deregister_image},
+      {"RunInstances", &Ec2Service::run_instances},
+      {"DescribeInstances", &Ec2Service::describe_instances},
+      {"StartInstances", &Ec2Service::start_instances},
+      {"StopInstances", &Ec2Service::stop_instances},
+      {"TerminateInstances", &Ec2Service::terminate_instances},
+      {"RebootInstances", &Ec2Service::reboot_instances},
+      {"DescribeInstanceStatus", &Ec2Service::describe_instance_status},
+      {"DescribeInstanceAttribute", &Ec2Service::describe_instance_attribute},
+      {"ModifyInstanceAttribute", &Ec2Service::modify_instance_attribute},
+      {"ModifyInstanceMetadataOptions", &Ec2Service::modify_instance_metadata_options},
+      {"GetConsoleOutput", &Ec2Service::get_console_output},
+      {"AssociateIamInstanceProfile", &Ec2Service::associate_iam_instance_profile},
+      {"ReplaceIamInstanceProfileAssociation", &Ec2Service::replace_iam_instance_profile_association},
+      {"DisassociateIamInstanceProfile", &Ec2Service::disassociate_iam_instance_profile},
+      {"DescribeIamInstanceProfileAssociations", &Ec2Service::describe_iam_instance_profile_associations},
+      {"DescribeVolumes", &Ec2Service::describe_volumes},
+      {"AssociateAddress", &Ec2Service::associate_address},
+      {"DisassociateAddress", &Ec2Service::disassociate_address},
+      {"DescribeInstanceCreditSpecifications", &Ec2Service::describe_instance_credit_specifications},
+      {"ModifyInstanceCreditSpecification", &Ec2Service::modify_instance_credit_specification},
+      {"DescribeAddressesAttribute", &Ec2Service::describe_addresses_attribute},
   };
-  for (const auto& [op, method] : ops) {
-    table[op] = [this, method](RequestContext& ctx, const Json& input) {
-      // Time-driven states (NAT gateways) are brought up to date before anything reads them.
+  // Every handler: time-driven states (NAT gateways, instances) are brought up to date before anything reads
+  // them; metadata ports follow the instances' states; what changed is written before the answer.
+  auto wrap = [this](std::function<Json(RequestContext&, const Json&)> body) {
+    return [this, body](RequestContext& ctx, const Json& input) {
       RegionState& r = region(ctx);
       advance_nat_gateways(r, to_epoch(ctx.now));
+      advance_instances(r, to_epoch(ctx.now));
       if (flag(input, "DryRun")) {
         flush();
         throw AwsError("DryRunOperation", "Request would have succeeded, but DryRun flag is set.", 412);
       }
       try {
-        Json out = (this->*method)(ctx, input);
+        Json out = body(ctx, input);
+        sync_imds();
         flush();
         return out;
       } catch (...) {
@@ -284,7 +326,12 @@ void Ec2Service::register_operations(std::unordered_map<std::string, Handler>& t
         throw;
       }
     };
-  }
+  };
+  for (const auto& [op, method] : ops)
+    table[op] = wrap([this, method](RequestContext& ctx, const Json& input) { return (this->*method)(ctx, input); });
+  // EBS volume operations (volumes.cpp).
+  for (const auto& [op, fn] : volume_operations())
+    table[op] = wrap([this, fn](RequestContext& ctx, const Json& input) { return fn(*this, ctx, input); });
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -352,6 +399,16 @@ void Ec2Service::load() {
 }
 
 void Ec2Service::reset() {
+  if (ListenerHost* host = core_.listener_host())
+    for (const auto& [id, port] : imds_ports_) {
+      try {
+        host->close(port);
+      } catch (...) {
+      }
+    }
+  imds_ports_.clear();
+  imds_tokens_.clear();
+  creds_.clear();
   regions_.clear();
   dirty_.clear();
   dirty_meta_.clear();
@@ -360,7 +417,11 @@ void Ec2Service::reset() {
 
 void Ec2Service::tick(TimePoint now) {
   double t = to_epoch(now);
-  for (auto& [key, r] : regions_) advance_nat_gateways(r, t);
+  for (auto& [key, r] : regions_) {
+    advance_nat_gateways(r, t);
+    advance_instances(r, t);
+  }
+  sync_imds();
   flush();
 }
 
@@ -456,7 +517,7 @@ Res& Ec2Service::get(RegionState& r, const std::string& kind, const std::string&
 }
 
 Json Ec2Service::render(const RegionState& r, const Res& res) const {
-  Json d = res.kind == "sg" ? sg_view(r, res) : res.doc;
+  Json d = res.kind == "sg" ? sg_view(r, res) : res.kind == "i" ? instance_view(r, res) : res.doc;
   const KindSpec* spec = kind_spec(res.kind);
   if (!res.tags.empty()) d[spec ? spec->tags_member : "Tags"] = tag_list_json(res.tags);
   return d;

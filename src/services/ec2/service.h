@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/http/message.h"
 #include "core/service.h"
 #include "core/store/store.h"
 #include "services/ec2/filters.h"
@@ -53,6 +54,7 @@ class Ec2Service : public Service {
   void reset() override;
   void tick(TimePoint now) override;
   Json health() const override;
+  std::optional<HttpResponse> admin(const HttpRequest& request, std::string_view rest) override;
   // authz.cpp: the action, resource ARNs and condition keys IAM decides a request by.
   std::vector<AuthzTarget> authz_targets(const RequestContext& ctx, const Json& in) override;
 
@@ -156,6 +158,70 @@ class Ec2Service : public Service {
   Json delete_tags(RequestContext& ctx, const Json& in);
   Json describe_tags(RequestContext& ctx, const Json& in);
 
+  // --- keypairs.cpp
+  Json create_key_pair(RequestContext& ctx, const Json& in);
+  Json import_key_pair(RequestContext& ctx, const Json& in);
+  Json describe_key_pairs(RequestContext& ctx, const Json& in);
+  Json delete_key_pair(RequestContext& ctx, const Json& in);
+  Res* find_key_pair(RegionState& r, const std::string& name);
+  // --- images.cpp
+  Json describe_images(RequestContext& ctx, const Json& in);
+  Json describe_instance_types(RequestContext& ctx, const Json& in);
+  Json describe_instance_type_offerings(RequestContext& ctx, const Json& in);
+  Json create_image(RequestContext& ctx, const Json& in);
+  Json deregister_image(RequestContext& ctx, const Json& in);
+  // A catalog image of the region or one of the account's own (as DescribeImages shows it).
+  std::optional<Json> find_image(RegionState& r, const std::string& id);
+  // The same, or InvalidAMIID.Malformed / InvalidAMIID.NotFound.
+  Json image_or_throw(RegionState& r, const std::string& id);
+  static std::optional<Json> instance_type_info(const std::string& type);
+  // --- instances.cpp
+  Json run_instances(RequestContext& ctx, const Json& in);
+  Json describe_instances(RequestContext& ctx, const Json& in);
+  Json start_instances(RequestContext& ctx, const Json& in);
+  Json stop_instances(RequestContext& ctx, const Json& in);
+  Json terminate_instances(RequestContext& ctx, const Json& in);
+  Json reboot_instances(RequestContext& ctx, const Json& in);
+  Json describe_instance_status(RequestContext& ctx, const Json& in);
+  Json describe_instance_attribute(RequestContext& ctx, const Json& in);
+  Json modify_instance_attribute(RequestContext& ctx, const Json& in);
+  Json modify_instance_metadata_options(RequestContext& ctx, const Json& in);
+  Json get_console_output(RequestContext& ctx, const Json& in);
+  Json associate_iam_instance_profile(RequestContext& ctx, const Json& in);
+  Json replace_iam_instance_profile_association(RequestContext& ctx, const Json& in);
+  Json disassociate_iam_instance_profile(RequestContext& ctx, const Json& in);
+  Json describe_iam_instance_profile_associations(RequestContext& ctx, const Json& in);
+  Json describe_volumes(RequestContext& ctx, const Json& in);
+  Json describe_instance_credit_specifications(RequestContext& ctx, const Json& in);
+  Json modify_instance_credit_specification(RequestContext& ctx, const Json& in);
+  Json describe_addresses_attribute(RequestContext& ctx, const Json& in);
+  Json associate_address(RequestContext& ctx, const Json& in);
+  Json disassociate_address(RequestContext& ctx, const Json& in);
+  std::vector<Res*> instances_or_throw(RegionState& r, const std::vector<std::string>& ids);
+  Res& instance_by_association(RegionState& r, const std::string& assoc_id);
+  Json resolve_instance_profile(const RequestContext& ctx, const Json& spec);
+  void set_instance_state(RegionState& r, Res& inst, const std::string& s, double now);
+  void stop_one(RegionState& r, Res& inst, double now, const std::string& why);
+  void set_eni_public(RegionState& r, Res& eni, const std::string& ip, const std::string& alloc, const std::string& assoc);
+  void disassociate_eip(RegionState& r, Res& eip, bool give_auto_ip);
+  void release_instance_resources(RegionState& r, Res& inst, double now);
+  // Instances follow the server clock: pending → running, stopping → stopped, shutting-down → terminated → gone.
+  void advance_instances(RegionState& r, double now);
+  static void append_console(Res& inst, const std::string& line);
+  // Tags of one resource type from TagSpecifications (other types ignored).
+  static TagMap tags_from_specs_any(const Json& in, const std::string& resource_type);
+  // --- imds.cpp
+  // Answers one request to the metadata service of `instance_id` (takes the service lock itself).
+  HttpResponse imds_handle(const std::string& instance_id, const HttpRequest& req);
+  // Opens a metadata port for every running instance and closes the others' (no-op without a ListenerHost).
+  void sync_imds();
+  std::string region_key_of_instance(const std::string& instance_id);
+  // The instance's role credentials as IMDS shows them (cached, refreshed before expiry); null without a role.
+  Json instance_credentials(RegionState& r, Res& inst, double now, std::string& role_name);
+  std::map<std::string, int> imds_ports_;                                  // instance id → port
+  std::map<std::string, std::pair<std::string, double>> imds_tokens_;      // token → (instance id, expiry)
+  std::map<std::string, Json> creds_;                                       // instance id → credentials
+
   // ---------------------------------------------------------------------------------------------
   // Shared machinery (service.cpp)
 
@@ -226,6 +292,11 @@ class Ec2Service : public Service {
   std::set<std::pair<std::string, std::string>> dirty_;  // (region key, id)
   std::set<std::string> dirty_meta_;                     // region keys whose meta record changed
 };
+
+// An instance as DescribeInstances shows it: network interface, addresses, groups and volumes from their records.
+Json instance_view(const RegionState& r, const Res& inst);
+// A public address from Amazon's ranges, not held by an Elastic IP of the region.
+std::string random_public_ip(const RegionState& r);
 
 // A security group as Describe* shows it: IpPermissions / IpPermissionsEgress built from its rules.
 Json sg_view(const RegionState& r, const Res& sg);
