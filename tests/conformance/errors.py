@@ -120,8 +120,17 @@ VpnConnectionLimitExceeded VpnGatewayAttachmentLimitExceeded VpnGatewayLimitExce
 InsufficientAddressCapacity InsufficientCapacity InsufficientInstanceCapacity InsufficientHostCapacity
 InsufficientReservedInstanceCapacity InternalError InternalFailure RequestLimitExceeded ServiceUnavailable
 """.split())
+# Codes real EC2 answers that the reference page does not list, as clients that handle them by name show
+# (the AWS SDKs' and Terraform's EC2 error handling): accepted as EC2 codes too.
+EC2_CODES |= set("""
+Gateway.NotAttached NonEBSInstance Unsupported Throttling CidrLimitExceeded PrefixListMaxEntriesExceeded
+PrefixListVersionMismatch InvalidPrefixListModification ConcurrentMutationLimitExceeded ResourceNotReady
+NatGatewayNotFound AnalysisExistsForNetworkInsightsPath IpamOrganizationAccountNotRegistered
+InvalidConnectionNotification InvalidClientVpnActiveAssociationNotFound InvalidClientVpnAssociationIdNotFound
+InvalidClientVpnEndpointAuthorizationRuleNotFound InvalidClientVpnRouteNotFound InvalidSpotFleetRequestConfig
+""".split())
 # Codes the EC2 reference documents in families: Invalid<Resource>ID.NotFound / .Malformed / .Duplicate / .InUse …
-EC2_FAMILY = re.compile(r"^Invalid[A-Z][A-Za-z0-9]*\.(NotFound|Malformed|Duplicate|InUse|Conflict|Range|Unavailable|"
+EC2_FAMILY = re.compile(r"^(Client\.)?[A-Z][A-Za-z0-9]*\.(NotFound|Malformed|Duplicate|InUse|Conflict|Range|Unavailable|"
                         r"NotFoundException|MalformedException|AlreadyExistsException|InvalidState)$")
 EC2_SERVER = {"InsufficientAddressCapacity", "InsufficientCapacity", "InsufficientInstanceCapacity",
               "InsufficientHostCapacity", "InsufficientReservedInstanceCapacity", "InternalError", "InternalFailure",

@@ -72,6 +72,24 @@ POOL_ALIASES = {
     "ec2": {"GroupId": ["GroupId", "SecurityGroupId"], "ResourceId": ["VpcId"], "Resources": ["VpcId"]},
 }
 
+# Optional members that a typical call sets (the "typical" valid variant adds them to the required ones), so
+# that creates succeed and later calls find what they name: AWS requires one of several alternatives for these.
+TYPICAL = {
+    "ec2": {"CidrBlock", "SubnetId", "GroupId", "AllocationId", "VpcId", "Value", "Values", "InternetGatewayId",
+            "RouteTableId", "DestinationCidrBlock", "GatewayId", "NetworkAclId", "Description", "Domain",
+            "VpcPeeringConnectionId", "PeerVpcId", "NatGatewayId", "NetworkInterfaceId", "PrefixListId",
+            "DhcpOptionsId", "Resources", "AssociationId", "SecurityGroupRuleIds", "IpPermissions", "IpProtocol",
+            "FromPort", "ToPort", "IpRanges", "CidrIp", "Egress", "RuleAction", "Protocol", "Entries", "Cidr",
+            "VpcEndpointType", "ServiceName", "GroupName"},
+    "iam": {"UserName", "Value", "Status", "PolicyArn"},
+    "sts": {"Value"},
+    "secretsmanager": {"SecretString", "Value", "Key", "VersionStage", "MoveToVersionId"},
+    "rds": {"Engine", "DBInstanceClass", "MasterUsername", "MasterUserPassword", "AllocatedStorage", "Value",
+            "DBSubnetGroupName", "DBParameterGroupName", "Description", "ParameterName", "ParameterValue",
+            "ApplyMethod", "DBSnapshotIdentifier"},
+    "scheduler": {"Value", "Mode", "GroupName"},
+}
+
 # Creates in dependency order, then the rest alphabetically.
 CREATE_ORDER = {
     "ec2": ["CreateVpc", "CreateSubnet", "CreateInternetGateway", "CreateSecurityGroup", "CreateRouteTable",
@@ -274,8 +292,10 @@ class Generator:
             if "Cidr" in n or "Cidr" in sn:
                 if "Ipv6" in n:
                     out.append("2600:1f18:cb0c:%x00::/56" % v if op != "CreateSubnet" else "2600:1f18:cb0c::/64")
-                elif op in ("CreateVpc", "AssociateVpcCidrBlock"):
-                    out.append("10.%d.0.0/16" % (v if op == "CreateVpc" else 200 + v))
+                elif op == "CreateVpc":
+                    out.append("10.0.0.0/16")
+                elif op == "AssociateVpcCidrBlock":
+                    out.append("10.%d.0.0/16" % (200 + v))
                 elif op == "CreateSubnet":
                     out.append("10.0.%d.0/24" % (16 * v))
                 else:
@@ -296,6 +316,16 @@ class Generator:
                 out.append(hyphenate(noun))
             if n == "ServiceName":
                 out.append("com.amazonaws.%s.s3" % REGION)
+            if n == "AddressFamily":
+                out.append("IPv4")
+            if n == "Key" and parent == "NewDhcpConfiguration":
+                out.append("domain-name")
+            if n == "Value" and parent == "NewDhcpConfiguration":
+                out.append("example.com")
+            if n in ("Resource", "Resources"):
+                out.extend(self.pool.get("VpcId")[:1])
+            if n == "Domain":
+                out.append("vpc")
             if n == "KeyName":
                 out.append("cbx-key-%d" % v)
             if n == "InstanceType":
@@ -472,7 +502,7 @@ class Generator:
 
     # -- any shape ----------------------------------------------------------------------------------
     def value(self, op, shape, member=None, parent=None, variant=0, optional=False, depth=0, stack=(),
-              create_noun=None):
+              create_noun=None, typical=()):
         t = shape.type_name
         md = shape.metadata
         if t == "structure":
@@ -486,12 +516,23 @@ class Generator:
                     continue
                 m = shape.members[name]
                 if name not in req:
-                    if not optional or depth >= 4 or m.name in stack:
+                    if not (optional or name in typical) or depth >= 4 or m.name in stack:
                         continue
                     if m.metadata.get("deprecated") or shape.members[name].serialization.get("deprecated"):
                         continue
-                out[name] = self.value(op, m, member=name, parent=shape.name, variant=variant, optional=optional,
-                                       depth=depth + 1, stack=stack + (shape.name,), create_noun=create_noun)
+                v = self.value(op, m, member=name, parent=shape.name, variant=variant, optional=optional,
+                               depth=depth + 1, stack=stack + (shape.name,), create_noun=create_noun,
+                               typical=typical)
+                if name not in req and m.type_name == "string" and check_string(m, v) is not None:
+                    continue  # no value satisfies this optional member's constraints: leave it out
+                out[name] = v
+            if not out and names and depth > 0:
+                # An empty structure cannot be written in the query protocols (and says little in JSON): give it
+                # its first member.
+                name = next((n for n in names if n not in SKIP_MEMBERS), names[0])
+                out[name] = self.value(op, shape.members[name], member=name, parent=shape.name, variant=variant,
+                                       optional=False, depth=depth + 1, stack=stack + (shape.name,),
+                                       create_noun=create_noun)
             return out
         if t == "list":
             lo = md.get("min", 0)
@@ -503,7 +544,8 @@ class Generator:
             items = []
             for i in range(n):
                 items.append(self.value(op, shape.member, member=item_member, parent=parent, variant=variant + i,
-                                        optional=optional, depth=depth + 1, stack=stack, create_noun=create_noun))
+                                        optional=optional, depth=depth + 1, stack=stack, create_noun=create_noun,
+                                        typical=typical))
             if shape.member.type_name == "string" and len(set(items)) < len(items):
                 items = [x if k == 0 else (x + str(k) if check_string(shape.member, x + str(k)) is None else x)
                          for k, x in enumerate(items)]
@@ -513,7 +555,7 @@ class Generator:
             if shape.key.enum:
                 k = list(shape.key.enum)[0]
             return {k: self.value(op, shape.value, member=None, parent=parent, variant=variant, optional=optional,
-                                  depth=depth + 1, stack=stack, create_noun=create_noun)}
+                                  depth=depth + 1, stack=stack, create_noun=create_noun, typical=typical)}
         if t == "string":
             return self.string(op, member, shape, parent, variant, create_noun)
         if t in ("integer", "long"):
@@ -563,6 +605,10 @@ class Generator:
         create_noun = noun_of(op_model.name) if verb in CREATE_VERBS else None
         req = self.value(op_model.name, shape, variant=0, optional=False, create_noun=create_noun)
         cases = [("valid: required members", req)]
+        typical = TYPICAL.get(self.service, set())
+        typ = self.value(op_model.name, shape, variant=2, optional=False, create_noun=create_noun, typical=typical)
+        if typ != req:
+            cases.append(("valid: typical members", typ))
         has_optional = any(n not in shape.required_members and n not in SKIP_MEMBERS for n in shape.members)
         if has_optional:
             full = self.value(op_model.name, shape, variant=1, optional=True, create_noun=create_noun)
@@ -667,6 +713,8 @@ def invalid_inputs(gen, op_model, base):
         if m.type_name in table:
             if protocol in ("query", "ec2") and m.serialization.get("location"):
                 continue
+            if m.serialization.get("location") == "querystring" and m.type_name in ("string", "list", "map"):
+                continue  # everything in a query string is text
             bad = table[m.type_name]
             p = dict(base)
             if name not in p:
