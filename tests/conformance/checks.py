@@ -27,6 +27,8 @@ KNOWN_DEVIATIONS = [
      "AWS answers PermissionsBoundaryType 'Policy' (IAM CLI reference examples)"),
     ("iam", r".*", r"Fingerprint: '[0-9a-f:]{47}' shorter than min 48",
      "an MD5 fingerprint with colons has 47 characters; the model's minimum is 48"),
+    ("secretsmanager", r".*", r"(^|\.)Name: string of \d+ characters, longer than max 256$",
+     "secret names may have 512 characters (NameType); the output's SecretNameType says 256"),
     ("iam", r"^GetUser$", r"^User: required member (Path|UserName) missing$|^User\.UserId: '\d{12}' shorter than min 16$",
      "GetUser without UserName, called by the account root, answers the root user (no Path/UserName; UserId is the "
      "account id)"),

@@ -613,7 +613,38 @@ class Generator:
         if has_optional:
             full = self.value(op_model.name, shape, variant=1, optional=True, create_noun=create_noun)
             cases.append(("valid: with optional members", full))
+        base = typ if typ != req else req
+        for bound in ("max", "min"):
+            b = self.boundary(op_model, shape, base, bound)
+            if b is not None:
+                cases.append(("valid: members at their %s length/value" % bound, b))
         return cases
+
+    def boundary(self, op_model, shape, base, bound):
+        """`base` with its top-level strings (length) and numbers (value) at the model's `bound`; None when
+        nothing has that bound."""
+        out = dict(base)
+        changed = False
+        for name, m in shape.members.items():
+            if name in SKIP_MEMBERS or m.serialization.get("location") in ("uri", "header", "headers"):
+                continue
+            md = m.metadata
+            if bound not in md:
+                continue
+            if m.type_name in ("integer", "long", "double", "float"):
+                if name in out or name in shape.required_members:
+                    out[name] = int(md[bound]) if m.type_name in ("integer", "long") else float(md[bound])
+                    changed = True
+            elif m.type_name == "string" and not m.enum and name in out and isinstance(out[name], str):
+                n = int(md[bound])
+                if n > 4096 or n == 0:
+                    continue
+                v = out[name]
+                cand = v[:n] if len(v) >= n else v + (v[-1] if v else "a") * (n - len(v))
+                if len(cand) == n and check_string(m, cand) is None:
+                    out[name] = cand
+                    changed = True
+        return out if changed else None
 
 
 WRONG_TYPE_QUERY = {"integer": "notAnInteger", "long": "notALong", "boolean": "notABoolean",
@@ -622,7 +653,7 @@ WRONG_TYPE_JSON = {"integer": "notAnInteger", "long": "notALong", "boolean": "no
                    "timestamp": "notATimestamp", "double": "notADouble", "float": "notAFloat", "string": 12345,
                    "list": "notAList", "structure": "notAStructure", "map": "notAMap", "blob": 12345}
 
-MAX_INVALID = 7
+MAX_INVALID = 9
 
 
 def wire_name(protocol, name, member):
@@ -660,7 +691,7 @@ def invalid_inputs(gen, op_model, base):
     # 1. missing required members (up to two)
     uri_required = {n for n, m in members if m.serialization.get("location") == "uri"}
     missing = [n for n in req if n not in uri_required]
-    for name in missing[:2]:
+    for name in missing[:3]:
         p = dict(base)
         p.pop(name, None)
         cases.append(("invalid: missing required %s" % name, p, None))
@@ -673,22 +704,18 @@ def invalid_inputs(gen, op_model, base):
                           with_member(name, (good or "") + fill * (m.metadata["max"] + 1 - len(good or ""))), None))
             break
     for name, m in ordered:
-        if m.type_name == "string" and m.metadata.get("min", 0) >= 2 and not m.enum:
+        if m.type_name == "string" and m.metadata.get("min", 0) >= 1 and not m.enum:
             good = gen.value(op_model.name, m, member=name, parent=shape.name)
             cases.append(("invalid: %s shorter than min %d" % (name, m.metadata["min"]),
                           with_member(name, good[:m.metadata["min"] - 1]), None))
             break
     # 3. numbers out of range
-    for name, m in ordered:
-        if m.type_name in ("integer", "long", "double", "float"):
-            if "max" in m.metadata:
-                v = m.metadata["max"] + 1
-                cases.append(("invalid: %s above max %s" % (name, m.metadata["max"]),
-                              with_member(name, int(v) if m.type_name in ("integer", "long") else float(v)), None))
-                break
-            if "min" in m.metadata:
-                v = m.metadata["min"] - 1
-                cases.append(("invalid: %s below min %s" % (name, m.metadata["min"]),
+    for bound in ("max", "min"):
+        for name, m in ordered:
+            if m.type_name in ("integer", "long", "double", "float") and bound in m.metadata:
+                v = m.metadata[bound] + (1 if bound == "max" else -1)
+                cases.append(("invalid: %s %s %s %s" % (name, "above" if bound == "max" else "below", bound,
+                                                         m.metadata[bound]),
                               with_member(name, int(v) if m.type_name in ("integer", "long") else float(v)), None))
                 break
     # 4. a value outside the enum

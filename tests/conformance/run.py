@@ -150,6 +150,7 @@ def evaluate(service_model, op_model, kind, label, parsed, exc, raw, protocol):
             if not rid:
                 problems.append("no request id")
         problems += raw_problems(service_model, op_model, protocol, body)
+        problems += header_problems(service_model, protocol, raw, body)
         if kind == "invalid" and not (label == "invalid: unknown member" and protocol != "ec2"):
             return FAIL, status, None, "invalid input accepted (HTTP %d)%s" % (
                 status, ("; " + "; ".join(problems[:3])) if problems else "")
@@ -180,13 +181,32 @@ def evaluate(service_model, op_model, kind, label, parsed, exc, raw, protocol):
         return FAIL, status, code, "the SDK read the code as %r, the body says %r" % (sdk_code, code)
     if kind == "valid":
         if "failed to satisfy constraint" in message:
-            return FAIL, status, code, "model-valid input rejected by validation: %s" % message[:300]
+            return FAIL, status, code, "model-valid input rejected by validation: %s" % (
+                message if len(message) < 400 else message[:150] + " … " + message[-250:])
         return PASS, status, code, ""
     if label == "invalid: unknown member" and protocol != "ec2":
         return PASS, status, code, ""
     if not errors.is_validation_like(code):
         return FAIL, status, code, "invalid input answered %s, not a validation error: %s" % (code, message[:200])
     return PASS, status, code, ""
+
+
+def header_problems(service_model, protocol, raw, body):
+    headers = {k.lower(): v for k, v in raw.headers.items()}
+    ctype = headers.get("content-type", "").split(";")[0].strip()
+    out = []
+    if protocol == "json":
+        want = "application/x-amz-json-%s" % service_model.metadata.get("jsonVersion", "1.0")
+        if ctype != want:
+            out.append("Content-Type %r, expected %r" % (ctype, want))
+    elif protocol == "rest-json":
+        if body.strip() and ctype != "application/json":
+            out.append("Content-Type %r, expected 'application/json'" % ctype)
+    elif ctype not in ("text/xml", "application/xml"):
+        out.append("Content-Type %r, expected 'text/xml'" % ctype)
+    if protocol in ("json", "rest-json") and not (headers.get("x-amzn-requestid") or headers.get("x-amz-request-id")):
+        out.append("no x-amzn-RequestId header")
+    return out
 
 
 def raw_problems(service_model, op_model, protocol, body):
@@ -265,6 +285,9 @@ class ServiceRun:
         plan = [("valid", label, params, None, "us-east-1") for label, params in valid]
         if inputs.phase_of(self.service, op) == 0:
             plan.append(("valid", "valid: required members, in us-west-2", valid[0][1], None, "us-west-2"))
+        page = self.pagination_plan(op, valid[0][1])
+        if page:
+            plan.append(page)
         base = next((p for label, p in valid if label == "valid: typical members"), valid[0][1])
         for label, params, mutation in inputs.invalid_inputs(gen, op, base):
             plan.append(("invalid", label, params, mutation, "us-east-1"))
@@ -274,6 +297,12 @@ class ServiceRun:
             parsed, exc = caller.call(op, params, mutation)
             took = time.monotonic() - t
             raw = caller.recorder.last
+            if label.startswith("valid: paginated") and raw is not None and exc is None:
+                outcome, status, code, reason = self.check_pagination(caller, op, params, parsed)
+                if outcome != PASS:
+                    cases.append({"kind": kind, "label": label, "outcome": outcome, "status": status, "code": code,
+                                  "reason": reason, "region": region, "input": summarize_input(params)})
+                    continue
             if caller.recorder.last_request is None:
                 # botocore refused before sending (a client-side customization): the harness's problem
                 outcome, status, code, reason = SKIP, None, None, "not sent: %s: %s" % (type(exc).__name__, exc)
@@ -305,6 +334,66 @@ class ServiceRun:
         conformant = implemented and all(c["outcome"] in (PASS, SKIP) for c in cases)
         return {"operation": op.name, "implemented": implemented, "conformant": conformant,
                 "succeeded": any_success, "cases": cases}
+
+    def paginator(self, op):
+        try:
+            return self.session.get_paginator_model(self.service).get_paginator(op.name)
+        except Exception:  # noqa: BLE001 - no paginator for this operation
+            return None
+
+    def pagination_plan(self, op, base):
+        """A valid case asking for the smallest page the model allows, when the operation pages."""
+        cfg = self.paginator(op)
+        if not cfg or not cfg.get("limit_key") or not isinstance(cfg.get("input_token"), str):
+            return None
+        limit_member = op.input_shape.members.get(cfg["limit_key"]) if op.input_shape else None
+        if limit_member is None:
+            return None
+        limit = int(max(limit_member.metadata.get("min", 1), 1))
+        params = dict(base)
+        params[cfg["limit_key"]] = limit
+        return ("valid", "valid: paginated, %s=%d, next page followed" % (cfg["limit_key"], limit), params, None,
+                "us-east-1")
+
+    def check_pagination(self, caller, op, params, first):
+        """The first page honours the limit; a next token, when given, leads to a valid next page with other
+        items. (outcome, status, code, reason)."""
+        cfg = self.paginator(op)
+        limit = params[cfg["limit_key"]]
+        result_keys = cfg.get("result_key")
+        result_keys = result_keys if isinstance(result_keys, list) else [result_keys]
+        first_eval = evaluate(self.service_model, op, "valid", "valid: paginated", first, None, caller.recorder.last,
+                              self.protocol)
+        if first_eval[0] != PASS:
+            return first_eval
+        keys = [k for k in result_keys if isinstance(k, str) and "." not in k]
+        # With several result lists (IAM's ListEntitiesForPolicy …), the limit is checked per list.
+        for k in keys:
+            if len(first.get(k) or []) > limit:
+                return FAIL, 200, None, "asked for %d items, got %d %s" % (limit, len(first.get(k) or []), k)
+        items1 = [x for k in keys for x in (first.get(k) or [])]
+        out_tok = cfg.get("output_token")
+        token = first.get(out_tok) if isinstance(out_tok, str) and "." not in out_tok else None
+        if not token:
+            return PASS, 200, None, ""
+        params2 = dict(params)
+        params2[cfg["input_token"]] = token
+        second, exc = caller.call(op, params2)
+        raw = caller.recorder.last
+        if exc is not None:
+            ev = evaluate(self.service_model, op, "valid", "valid: next page", None, exc, raw, self.protocol)
+            return FAIL, ev[1], ev[2], "following the next token failed: %s %s" % (ev[2] or "", ev[3])
+        ev = evaluate(self.service_model, op, "valid", "valid: next page", second, None, raw, self.protocol)
+        if ev[0] != PASS:
+            return ev[0], ev[1], ev[2], "next page: " + ev[3]
+        for k in keys:
+            if len(second.get(k) or []) > limit:
+                return FAIL, 200, None, "next page: asked for %d items, got %d %s" % (limit, len(second.get(k) or []), k)
+        items2 = [x for k in keys for x in (second.get(k) or [])]
+        dup = [x for x in items2 if x in items1]
+        if dup:
+            return FAIL, 200, None, "next page repeats an item of the first page: %s" % str(dup[0])[:200]
+        return PASS, 200, None, ""
 
     def summarize(self, results, seconds):
         cases = [c for r in results for c in r["cases"]]
