@@ -32,6 +32,7 @@ from botocore.exceptions import ClientError  # noqa: E402
 import checks  # noqa: E402
 import errors  # noqa: E402
 import inputs  # noqa: E402
+import selftest  # noqa: E402
 
 SERVICES = ["iam", "sts", "ec2", "rds", "scheduler", "secretsmanager"]
 REPORT_DIR = os.path.join(HERE, "report")
@@ -536,6 +537,13 @@ def main(argv=None):
     binary = os.environ.get("CLOUDBOX_BIN") or os.path.join(REPO, "build", "cloudbox")
     print("conformance: cloudbox %s; services %s" % (binary, ", ".join(services)), flush=True)
     data_dir = model_dir(SERVICES)
+    session = botocore.session.Session()
+    session.set_config_variable("data_path", data_dir)
+    session.get_component("data_loader").search_paths.insert(0, data_dir)
+    broken = [why for _, ok, why in selftest.run(evaluate, session) if not ok]
+    if broken:
+        print("conformance: the harness's self-test failed:\n  " + "\n  ".join(broken))
+        return 2
     t0 = time.monotonic()
     runs = {}
     try:
