@@ -78,9 +78,10 @@ TYPICAL = {
     "ec2": {"CidrBlock", "SubnetId", "GroupId", "AllocationId", "VpcId", "Value", "Values", "InternetGatewayId",
             "RouteTableId", "DestinationCidrBlock", "GatewayId", "NetworkAclId", "Description", "Domain",
             "VpcPeeringConnectionId", "PeerVpcId", "NatGatewayId", "NetworkInterfaceId", "PrefixListId",
-            "DhcpOptionsId", "Resources", "AssociationId", "SecurityGroupRuleIds", "IpPermissions", "IpProtocol",
-            "FromPort", "ToPort", "IpRanges", "CidrIp", "Egress", "RuleAction", "Protocol", "Entries", "Cidr",
-            "VpcEndpointType", "ServiceName", "GroupName"},
+            "DhcpOptionsId", "Resources", "AssociationId", "SecurityGroupRuleIds", "IpPermissions",
+            "IpPermission.IpProtocol", "IpPermission.FromPort", "IpPermission.ToPort", "IpPermission.IpRanges",
+            "IpRange.CidrIp", "Egress", "RuleAction", "Protocol", "Entries", "Cidr", "VpcEndpointType",
+            "ServiceName", "RuleNumber"},
     "iam": {"UserName", "Value", "Status", "PolicyArn"},
     "sts": {"Value"},
     "secretsmanager": {"SecretString", "Value", "Key", "VersionStage", "MoveToVersionId"},
@@ -483,7 +484,7 @@ class Generator:
                     and not shape.name.endswith("Type"):
                 keys.append(shape.name)
             for k in keys:
-                candidates.extend(self.pool.get(k))
+                candidates.extend(v for v in self.pool.get(k) if v != "default" or not create_noun)
         candidates.extend(self.hints(op, member, shape, parent, variant))
         for c in candidates:
             if check_string(shape, c) is None:
@@ -516,7 +517,8 @@ class Generator:
                     continue
                 m = shape.members[name]
                 if name not in req:
-                    if not (optional or name in typical) or depth >= 4 or m.name in stack:
+                    wanted = name in typical or "%s.%s" % (shape.name, name) in typical
+                    if not (optional or wanted) or depth >= (4 if optional else 8) or m.name in stack:
                         continue
                     if m.metadata.get("deprecated") or shape.members[name].serialization.get("deprecated"):
                         continue

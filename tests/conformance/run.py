@@ -184,12 +184,12 @@ def evaluate(service_model, op_model, kind, label, parsed, exc, raw, protocol):
         if "failed to satisfy constraint" in message:
             return FAIL, status, code, "model-valid input rejected by validation: %s" % (
                 message if len(message) < 400 else message[:150] + " … " + message[-250:])
-        return PASS, status, code, ""
+        return PASS, status, code, message[:200]
     if label == "invalid: unknown member" and protocol != "ec2":
-        return PASS, status, code, ""
+        return PASS, status, code, message[:200]
     if not errors.is_validation_like(code):
         return FAIL, status, code, "invalid input answered %s, not a validation error: %s" % (code, message[:200])
-    return PASS, status, code, ""
+    return PASS, status, code, message[:200]
 
 
 def header_problems(service_model, protocol, raw, body):
