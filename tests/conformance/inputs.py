@@ -616,11 +616,31 @@ class Generator:
             full = self.value(op_model.name, shape, variant=1, optional=True, create_noun=create_noun)
             cases.append(("valid: with optional members", full))
         base = typ if typ != req else req
+        special = self.special_text(shape, base)
+        if special is not None:
+            cases.append(("valid: text with markup and non-ASCII characters", special))
         for bound in ("max", "min"):
             b = self.boundary(op_model, shape, base, bound)
             if b is not None:
                 cases.append(("valid: members at their %s length/value" % bound, b))
         return cases
+
+    SPECIAL = "cbx <a&b> \"q\" 'a' \u00fc\u00e9"
+
+    def special_text(self, shape, base):
+        """`base` with its free-text top-level strings (descriptions …) holding XML/JSON metacharacters and
+        non-ASCII letters, where the model allows them: answers must escape what they echo."""
+        out = dict(base)
+        changed = False
+        for name, m in shape.members.items():
+            if m.type_name != "string" or m.enum or m.serialization.get("location") or name in SKIP_MEMBERS:
+                continue
+            if not any(w in name for w in ("Description", "Comment", "Message", "Note")):
+                continue
+            if check_string(m, self.SPECIAL) is None:
+                out[name] = self.SPECIAL
+                changed = True
+        return out if changed else None
 
     def boundary(self, op_model, shape, base, bound):
         """`base` with its top-level strings (length) and numbers (value) at the model's `bound`; None when

@@ -254,6 +254,20 @@ class ServiceRun:
     def start(self):
         self.server = self.CloudboxServer().start()
         self.callers = {r: Caller(self.session, self.service, self.server.url, r) for r in ("us-east-1", "us-west-2")}
+        self.setup()
+
+    def setup(self):
+        """What other services must hold for this one's calls to succeed (made through their APIs)."""
+        if self.service == "sts":
+            iam = self.session.create_client("iam", region_name="us-east-1", endpoint_url=self.server.url,
+                                             aws_access_key_id="test", aws_secret_access_key="test")
+            trust = json.dumps({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::%s:root" % inputs.ACCOUNT},
+                 "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"]}]})
+            try:
+                iam.create_role(RoleName="cbx-role", AssumeRolePolicyDocument=trust)
+            except Exception as e:  # noqa: BLE001 - without IAM, AssumeRole answers an error: still judged
+                print("  (sts setup: creating role cbx-role failed: %s)" % e)
 
     def stop(self):
         if self.server is not None:
