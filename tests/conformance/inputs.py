@@ -66,8 +66,9 @@ GENERIC_POOL_KEYS = {"Name", "Value", "Values", "Key", "Description", "Status", 
 # Per service: pool keys to try for an input member (in order).
 POOL_ALIASES = {
     "secretsmanager": {"SecretId": ["ARN", "Name"]},
-    "scheduler": {"Name": ["ScheduleName"], "GroupName": ["ScheduleGroupName"]},
-    "rds": {"ResourceName": ["DBInstanceArn", "DBSubnetGroupArn", "DBParameterGroupArn"]},
+    "scheduler": {"ResourceArn": ["ScheduleGroupArn"]},
+    "rds": {"ResourceName": ["DBInstanceArn", "DBSubnetGroupArn", "DBParameterGroupArn"],
+            "VpcSecurityGroupId": ["GroupId"], "SubnetIdentifier": ["SubnetId"]},
     "iam": {"PolicyArn": ["PolicyArn"], "RoleName": ["RoleName"], "UserName": ["UserName"]},
     "ec2": {"GroupId": ["GroupId", "SecurityGroupId"], "ResourceId": ["VpcId"], "Resources": ["VpcId"]},
 }
@@ -88,7 +89,7 @@ TYPICAL = {
     "rds": {"Engine", "DBInstanceClass", "MasterUsername", "MasterUserPassword", "AllocatedStorage", "Value",
             "DBSubnetGroupName", "DBParameterGroupName", "Description", "ParameterName", "ParameterValue",
             "ApplyMethod", "DBSnapshotIdentifier"},
-    "scheduler": {"Value", "Mode", "GroupName"},
+    "scheduler": {"Value", "Mode", "GroupName", "Target.Input"},
 }
 
 # Creates in dependency order, then the rest alphabetically.
@@ -104,6 +105,9 @@ CREATE_ORDER = {
     "scheduler": ["CreateScheduleGroup", "CreateSchedule"],
     "secretsmanager": ["CreateSecret"],
 }
+
+# Lists that need more than one item to be useful (RDS subnet groups must cover two zones).
+LIST_LENGTH = {"SubnetIds": 2}
 
 CREATE_VERBS = ("Create", "Allocate", "Import", "Run", "Request", "Purchase", "Copy", "Generate", "Provision")
 LINK_VERBS = ("Add", "Attach", "Associate", "Assign", "Put", "Set", "Tag", "Register", "Enable", "Accept", "Upload",
@@ -269,7 +273,7 @@ class Generator:
         if n == "RotationLambdaARN":
             out.append("arn:aws:lambda:%s:%s:function:cbx-rotation" % (REGION, ACCOUNT))
         if n == "Arn" and parent == "Target":
-            out.append("arn:aws:sqs:%s:%s:cbx-queue" % (REGION, ACCOUNT))
+            out.append("arn:aws:scheduler:::aws-sdk:ec2:createTags")
         if n in ("Arn", "DeadLetterConfigArn") and parent == "DeadLetterConfig":
             out.append("arn:aws:sqs:%s:%s:cbx-dlq" % (REGION, ACCOUNT))
         if n == "KmsKeyArn":
@@ -450,7 +454,7 @@ class Generator:
             if n == "Name":
                 out.append("cbx-%s" % uniq)
             if n == "Input":
-                out.append('{"cbx": true}')
+                out.append('{"Resources": ["vpc-0123456789abcdef0"], "Tags": [{"Key": "cbx", "Value": "cbx"}]}')
         # Tags and generic text
         if n in ("Key", "TagKey") or sn in ("tagKeyType", "TagKey"):
             out.append("cbx-key")
@@ -464,7 +468,7 @@ class Generator:
             out.append("cloudbox conformance")
         return out
 
-    def string(self, op, member, shape, parent, variant, create_noun=None):
+    def string(self, op, member, shape, parent, variant, create_noun=None, index=0):
         md = shape.metadata
         if shape.enum:
             enum = list(shape.enum)
@@ -483,8 +487,14 @@ class Generator:
             if shape.name not in ("String", "string", "NonEmptyString") and shape.name not in GENERIC_POOL_KEYS \
                     and not shape.name.endswith("Type"):
                 keys.append(shape.name)
+            pooled = []
             for k in keys:
-                candidates.extend(v for v in self.pool.get(k) if v != "default" or not create_noun)
+                # AWS's own "default" resources are not what a create names, nor what a delete should remove
+                avoid_default = create_noun or verb_of(op) in DESTROY_VERBS
+                pooled.extend(v for v in self.pool.get(k) if (v != "default" or not avoid_default) and v not in pooled)
+            if pooled and index:
+                pooled = pooled[index % len(pooled):] + pooled[:index % len(pooled)]
+            candidates.extend(pooled)
         candidates.extend(self.hints(op, member, shape, parent, variant))
         for c in candidates:
             if check_string(shape, c) is None:
@@ -503,7 +513,7 @@ class Generator:
 
     # -- any shape ----------------------------------------------------------------------------------
     def value(self, op, shape, member=None, parent=None, variant=0, optional=False, depth=0, stack=(),
-              create_noun=None, typical=()):
+              create_noun=None, typical=(), index=0):
         t = shape.type_name
         md = shape.metadata
         if t == "structure":
@@ -539,7 +549,7 @@ class Generator:
         if t == "list":
             lo = md.get("min", 0)
             hi = md.get("max")
-            n = max(lo, 1)
+            n = max(lo, LIST_LENGTH.get(member, 1))
             if hi is not None:
                 n = min(n, hi)
             item_member = singular(member) if member else None
@@ -547,7 +557,7 @@ class Generator:
             for i in range(n):
                 items.append(self.value(op, shape.member, member=item_member, parent=parent, variant=variant + i,
                                         optional=optional, depth=depth + 1, stack=stack, create_noun=create_noun,
-                                        typical=typical))
+                                        typical=typical, index=i))
             if shape.member.type_name == "string" and len(set(items)) < len(items):
                 items = [x if k == 0 else (x + str(k) if check_string(shape.member, x + str(k)) is None else x)
                          for k, x in enumerate(items)]
@@ -559,7 +569,7 @@ class Generator:
             return {k: self.value(op, shape.value, member=None, parent=parent, variant=variant, optional=optional,
                                   depth=depth + 1, stack=stack, create_noun=create_noun, typical=typical)}
         if t == "string":
-            return self.string(op, member, shape, parent, variant, create_noun)
+            return self.string(op, member, shape, parent, variant, create_noun, index)
         if t in ("integer", "long"):
             return self.number(member, md, integer=True)
         if t in ("double", "float"):

@@ -249,6 +249,7 @@ class ServiceRun:
         self.service_model = self.session.get_service_model(service)
         self.protocol = self.service_model.metadata["protocol"]
         self.server = None
+        self.pool = None
         self.crashes = []
 
     def start(self):
@@ -258,16 +259,30 @@ class ServiceRun:
 
     def setup(self):
         """What other services must hold for this one's calls to succeed (made through their APIs)."""
-        if self.service == "sts":
+        if self.service == "rds" and self.pool is not None:
+            # RDS subnet groups and instances name the EC2 default VPC's subnets and security group.
+            ec2 = self.session.create_client("ec2", region_name="us-east-1", endpoint_url=self.server.url,
+                                             aws_access_key_id="test", aws_secret_access_key="test")
+            try:
+                for s in ec2.describe_subnets()["Subnets"][:3]:
+                    self.pool.add("SubnetId", s["SubnetId"])
+                for g in ec2.describe_security_groups()["SecurityGroups"][:1]:
+                    self.pool.add("GroupId", g["GroupId"])
+            except Exception as e:  # noqa: BLE001
+                print("  (rds setup: reading the default VPC failed: %s)" % e)
+        if self.service in ("sts", "scheduler"):
+            # The role the inputs name (cbx-role), assumable by the account and by EventBridge Scheduler.
             iam = self.session.create_client("iam", region_name="us-east-1", endpoint_url=self.server.url,
                                              aws_access_key_id="test", aws_secret_access_key="test")
             trust = json.dumps({"Version": "2012-10-17", "Statement": [
                 {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::%s:root" % inputs.ACCOUNT},
-                 "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"]}]})
+                 "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"]},
+                {"Effect": "Allow", "Principal": {"Service": "scheduler.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
             try:
                 iam.create_role(RoleName="cbx-role", AssumeRolePolicyDocument=trust)
+                iam.put_role_policy(RoleName="cbx-role", PolicyName="cbx", PolicyDocument=inputs.PERMISSIONS_POLICY)
             except Exception as e:  # noqa: BLE001 - without IAM, AssumeRole answers an error: still judged
-                print("  (sts setup: creating role cbx-role failed: %s)" % e)
+                print("  (%s setup: creating role cbx-role failed: %s)" % (self.service, e))
 
     def stop(self):
         if self.server is not None:
@@ -281,6 +296,7 @@ class ServiceRun:
     def run(self):
         t0 = time.monotonic()
         pool = inputs.Pool()
+        self.pool = pool
         gen = inputs.Generator(self.service, self.service_model, pool)
         self.start()
         ops = inputs.ordered_operations(self.service, self.service_model)
