@@ -87,7 +87,7 @@ TYPICAL = {
     "sts": {"Value"},
     "secretsmanager": {"SecretString", "Value", "Key", "VersionStage", "MoveToVersionId"},
     "rds": {"Engine", "DBInstanceClass", "MasterUsername", "MasterUserPassword", "AllocatedStorage", "Value",
-            "DBSubnetGroupName", "DBParameterGroupName", "Description", "ParameterName", "ParameterValue",
+            "DBSubnetGroupName", "Description", "ParameterName", "ParameterValue",
             "ApplyMethod", "DBSnapshotIdentifier"},
     "scheduler": {"Value", "Mode", "GroupName", "Target.Input"},
 }
