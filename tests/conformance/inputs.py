@@ -30,6 +30,10 @@ RESOURCE_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::%s:root" % ACCOUNT},
      "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]})
 
+# An OpenSSH ed25519 public key line (a made-up 32-byte key), for ImportKeyPair.
+OPENSSH_ED25519 = b"ssh-ed25519 " + base64.b64encode(
+    b"\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20" + bytes(range(1, 33))) + b" cbx@conformance"
+
 # EC2 resource id prefixes, by the id's shape or member name.
 EC2_PREFIX = {
     "VpcId": "vpc", "SubnetId": "subnet", "SecurityGroupId": "sg", "GroupId": "sg", "InstanceId": "i",
@@ -82,7 +86,7 @@ TYPICAL = {
             "DhcpOptionsId", "Resources", "AssociationId", "SecurityGroupRuleIds", "IpPermissions",
             "IpPermission.IpProtocol", "IpPermission.FromPort", "IpPermission.ToPort", "IpPermission.IpRanges",
             "IpRange.CidrIp", "Egress", "RuleAction", "Protocol", "Entries", "Cidr", "VpcEndpointType",
-            "ServiceName", "RuleNumber"},
+            "ServiceName", "RuleNumber", "ImageId", "InstanceType", "KeyName"},
     "iam": {"UserName", "Value", "Status", "PolicyArn"},
     "sts": {"Value"},
     "secretsmanager": {"SecretString", "Value", "Key", "VersionStage", "MoveToVersionId"},
@@ -175,6 +179,11 @@ class Pool:
 
     def __init__(self):
         self.values = {}
+        self.pinned = {}
+
+    def pin(self, key, value):
+        """A value preferred to any harvested one (set up before the run)."""
+        self.pinned[key] = value
 
     def add(self, key, value):
         if isinstance(value, str) and value and len(value) < 2048:
@@ -185,8 +194,10 @@ class Pool:
             del lst[:-8]
 
     def get(self, key):
-        lst = self.values.get(key)
-        return list(reversed(lst)) if lst else []
+        lst = list(reversed(self.values.get(key) or []))
+        if key in self.pinned:
+            lst = [self.pinned[key]] + [v for v in lst if v != self.pinned[key]]
+        return lst
 
     def harvest(self, shape, value, parent=None):
         if shape is None or value is None:
@@ -332,15 +343,13 @@ class Generator:
             if n == "Domain":
                 out.append("vpc")
             if n == "KeyName":
-                out.append("cbx-key-%d" % v)
+                out.append("cbx-%s-%d" % (hyphenate(op), v))
             if n == "InstanceType":
                 out.append("t3.micro")
             if n in ("GroupName",):
                 out.append("cbx-sg-%d" % v)
             if n == "Description" or n == "GroupDescription":
                 out.append("cloudbox conformance")
-            if n == "PublicKeyMaterial":
-                out.append(base64.b64encode(b"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIC6 cbx").decode())
             if low.endswith("id") and not out:
                 out.append(ec2_id(hyphenate(n[:-2]).split("-")[0] or "res", v))
         # IAM / STS
@@ -582,6 +591,8 @@ class Generator:
                 return datetime.datetime(2031, 1, 1, tzinfo=datetime.timezone.utc)
             return datetime.datetime(2030, 1, 1, tzinfo=datetime.timezone.utc)
         if t == "blob":
+            if member == "PublicKeyMaterial":
+                return OPENSSH_ED25519
             data = b"cloudbox-conformance"
             lo, hi = md.get("min", 0), md.get("max")
             if hi is not None:

@@ -270,6 +270,16 @@ class ServiceRun:
                     self.pool.add("GroupId", g["GroupId"])
             except Exception as e:  # noqa: BLE001
                 print("  (rds setup: reading the default VPC failed: %s)" % e)
+        if self.service == "ec2" and self.pool is not None:
+            # RunInstances needs an image whose architecture fits the instance type the inputs name (t3.micro).
+            ec2 = self.callers["us-east-1"].client
+            try:
+                images = ec2.describe_images(Owners=["amazon"], Filters=[
+                    {"Name": "architecture", "Values": ["x86_64"]}])["Images"]
+                if images:
+                    self.pool.pin("ImageId", sorted(i["ImageId"] for i in images)[0])
+            except Exception:  # noqa: BLE001 - no images (compute not there yet): RunInstances answers an error
+                pass
         if self.service in ("sts", "scheduler"):
             # The role the inputs name (cbx-role), assumable by the account and by EventBridge Scheduler.
             iam = self.session.create_client("iam", region_name="us-east-1", endpoint_url=self.server.url,
