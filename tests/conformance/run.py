@@ -350,6 +350,10 @@ class ServiceRun:
             else:
                 outcome, status, code, reason = evaluate(self.service_model, op, kind, label, parsed, exc, raw,
                                                          self.protocol)
+            if outcome == PASS and region != "us-east-1" and raw is not None and raw.status_code < 300 \
+                    and self.service in ("ec2", "rds", "secretsmanager", "scheduler") \
+                    and op.name not in ("DescribeRegions",) and b"us-east-1" in (raw.content or b""):
+                outcome, reason = FAIL, "a %s answer names us-east-1: %s" % (region, region_context(raw.content))
             if took > 5:
                 reason = (reason + "; " if reason else "") + "took %.1fs" % took
                 if outcome == PASS:
@@ -375,6 +379,8 @@ class ServiceRun:
         conformant = implemented and all(c["outcome"] in (PASS, SKIP) for c in cases)
         return {"operation": op.name, "implemented": implemented, "conformant": conformant,
                 "succeeded": any_success, "cases": cases}
+
+    PAGES = 8
 
     def paginator(self, op):
         try:
@@ -414,26 +420,42 @@ class ServiceRun:
                 return FAIL, 200, None, "asked for %d items, got %d %s" % (limit, len(first.get(k) or []), k)
         items1 = [x for k in keys for x in (first.get(k) or [])]
         out_tok = cfg.get("output_token")
-        token = first.get(out_tok) if isinstance(out_tok, str) and "." not in out_tok else None
-        if not token:
-            return PASS, 200, None, ""
-        params2 = dict(params)
-        params2[cfg["input_token"]] = token
-        second, exc = caller.call(op, params2)
-        raw = caller.recorder.last
-        if exc is not None:
-            ev = evaluate(self.service_model, op, "valid", "valid: next page", None, exc, raw, self.protocol)
-            return FAIL, ev[1], ev[2], "following the next token failed: %s %s" % (ev[2] or "", ev[3])
-        ev = evaluate(self.service_model, op, "valid", "valid: next page", second, None, raw, self.protocol)
-        if ev[0] != PASS:
-            return ev[0], ev[1], ev[2], "next page: " + ev[3]
-        for k in keys:
-            if len(second.get(k) or []) > limit:
-                return FAIL, 200, None, "next page: asked for %d items, got %d %s" % (limit, len(second.get(k) or []), k)
-        items2 = [x for k in keys for x in (second.get(k) or [])]
-        dup = [x for x in items2 if x in items1]
-        if dup:
-            return FAIL, 200, None, "next page repeats an item of the first page: %s" % str(dup[0])[:200]
+        out_tok = out_tok if isinstance(out_tok, str) and "." not in out_tok else None
+        token = first.get(out_tok) if out_tok else None
+        if out_tok and out_tok in first and not token:
+            return FAIL, 200, None, "an empty %s on the last page (AWS leaves it out)" % out_tok
+        seen_tokens = set()
+        page = 1
+        # Follow the next tokens for up to PAGES pages: each page valid, within the limit, with items not seen
+        # before, and no token handed out twice (a loop).
+        while token and page < self.PAGES:
+            if token in seen_tokens:
+                return FAIL, 200, None, "page %d hands out a next token already followed (the pages loop)" % page
+            seen_tokens.add(token)
+            params2 = dict(params)
+            params2[cfg["input_token"]] = token
+            nxt, exc = caller.call(op, params2)
+            raw = caller.recorder.last
+            page += 1
+            if exc is not None:
+                ev = evaluate(self.service_model, op, "valid", "valid: next page", None, exc, raw, self.protocol)
+                return FAIL, ev[1], ev[2], "following the next token to page %d failed: %s %s" % (
+                    page, ev[2] or "", ev[3])
+            ev = evaluate(self.service_model, op, "valid", "valid: next page", nxt, None, raw, self.protocol)
+            if ev[0] != PASS:
+                return ev[0], ev[1], ev[2], "page %d: %s" % (page, ev[3])
+            for k in keys:
+                if len(nxt.get(k) or []) > limit:
+                    return FAIL, 200, None, "page %d: asked for %d items, got %d %s" % (
+                        page, limit, len(nxt.get(k) or []), k)
+            items = [x for k in keys for x in (nxt.get(k) or [])]
+            dup = [x for x in items if x in items1]
+            if dup:
+                return FAIL, 200, None, "page %d repeats an item of an earlier page: %s" % (page, str(dup[0])[:200])
+            items1 += items
+            token = nxt.get(out_tok)
+            if out_tok in nxt and not token:
+                return FAIL, 200, None, "an empty %s on the last page (AWS leaves it out)" % out_tok
         return PASS, 200, None, ""
 
     def summarize(self, results, seconds):
@@ -454,6 +476,11 @@ class ServiceRun:
             "crashes": self.crashes,
             "results": results,
         }
+
+
+def region_context(body):
+    i = body.find(b"us-east-1")
+    return body[max(0, i - 80):i + 40].decode("utf-8", "replace")
 
 
 def summarize_input(params):
