@@ -355,9 +355,9 @@ class ServiceRun:
                     and op.name not in ("DescribeRegions",) and b"us-east-1" in (raw.content or b""):
                 outcome, reason = FAIL, "a %s answer names us-east-1: %s" % (region, region_context(raw.content))
             if took > 5:
-                reason = (reason + "; " if reason else "") + "took %.1fs" % took
-                if outcome == PASS:
-                    outcome, reason = FAIL, "slow answer: " + reason
+                # noted, not failed: a loaded CI machine must not turn a slow answer into a regression (a hang
+                # is a failure: no answer within the 20 s read timeout)
+                reason = (reason + "; " if reason else "") + "slow answer: took %.1fs" % took
             if outcome == PASS and parsed is not None and region == "us-east-1":
                 pool.harvest(op.output_shape, parsed)
             case = {"kind": kind, "label": label, "outcome": outcome, "status": status, "code": code,
