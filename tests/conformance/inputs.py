@@ -808,7 +808,7 @@ def _wrong_type_mutation(protocol, name, member, bad):
                 del body[k]
             body[wire] = bad
         elif location == "querystring":
-            request_dict["query_string"][member.serialization.get("name", name)] = str(bad)
+            _set_query_param(request_dict, member.serialization.get("name", name), str(bad))
         else:
             doc = json.loads(request_dict["body"] or b"{}")
             doc[wire] = bad
@@ -827,7 +827,18 @@ def _unknown_member_mutation(protocol, shape):
                 doc["CbxUnknownMember"] = "cbx"
                 request_dict["body"] = json.dumps(doc).encode()
             else:
-                qs = request_dict.get("query_string")
-                if isinstance(qs, dict):
-                    qs["CbxUnknownMember"] = "cbx"
+                _set_query_param(request_dict, "CbxUnknownMember", "cbx")
     return mutate
+
+
+def _set_query_param(request_dict, key, value):
+    """Sets a query-string parameter of a serialized rest request: botocore has already written the URL by the
+    time the before-call hook runs, so the URL is rewritten too."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+    qs = request_dict.get("query_string")
+    if isinstance(qs, dict):
+        qs[key] = value
+    if request_dict.get("url"):
+        parts = urlsplit(request_dict["url"])
+        pairs = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != key] + [(key, value)]
+        request_dict["url"] = urlunsplit(parts._replace(query=urlencode(pairs)))

@@ -111,6 +111,12 @@ def run(evaluate, session):
     ]
     out = [(name, got[0] == want, "%s: expected %s, got %s (%s)" % (name, want, got[0], got[3]))
            for name, want, got in checks]
+    # The wrong-type rewrite must reach the wire: botocore has already written a rest request's URL.
+    import inputs
+    rd = {"url": "http://h/schedule-groups?MaxResults=10", "query_string": {"MaxResults": 10}, "method": "GET",
+          "body": b""}
+    inputs._set_query_param(rd, "MaxResults", "notAnInteger")
+    out.append(("query-string rewrite reaches the URL", rd["url"].endswith("MaxResults=notAnInteger"), rd["url"]))
     out.append(("regexgen matches IAM names", regexgen.full_matches(r"[\w+=,.@-]+", regexgen.example(
         r"[\w+=,.@-]+", 1, 64)), "regexgen"))
     return out
