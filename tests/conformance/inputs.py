@@ -640,6 +640,13 @@ class Generator:
         special = self.special_text(shape, base)
         if special is not None:
             cases.append(("valid: text with markup and non-ASCII characters", special))
+        empty = dict(base)
+        for name, m in shape.members.items():
+            if m.type_name == "list" and not m.metadata.get("min") and name not in shape.required_members \
+                    and name not in SKIP_MEMBERS and not m.serialization.get("location"):
+                empty[name] = []
+        if empty != base:
+            cases.append(("valid: optional lists empty", empty))
         for bound in ("max", "min"):
             b = self.boundary(op_model, shape, base, bound)
             if b is not None:
