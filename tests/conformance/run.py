@@ -139,6 +139,7 @@ def evaluate(service_model, op_model, kind, label, parsed, exc, raw, protocol):
     body = raw.content or b""
     if 200 <= status < 300:
         problems = []
+        accepted = []
         expected_status = op_model.http.get("responseCode", 200)
         if status != expected_status:
             problems.append("HTTP %d, the model says %d" % (status, expected_status))
@@ -157,6 +158,8 @@ def evaluate(service_model, op_model, kind, label, parsed, exc, raw, protocol):
                 status, ("; " + "; ".join(problems[:3])) if problems else "")
         if problems:
             return FAIL, status, None, "output does not match the model: " + "; ".join(problems[:5])
+        if accepted:
+            return PASS, status, None, "accepted AWS deviation: " + "; ".join(accepted[:3])
         return PASS, status, None, ""
     # an error
     code, env_problems = checks.check_error_envelope(protocol, status, dict(raw.headers), body)
@@ -554,6 +557,12 @@ def service_markdown(r):
         out.append("| %s | %s | %s | %d/%d | %s |" % (res["operation"], "yes" if res["implemented"] else "no",
                                                      "yes" if res["conformant"] else "no", n_pass,
                                                      len(res["cases"]), first))
+    deviations = sorted({(res["operation"], c["reason"][len("accepted AWS deviation: "):])
+                         for res in r["results"] for c in res["cases"]
+                         if c["outcome"] == PASS and c["reason"].startswith("accepted AWS deviation: ")})
+    if deviations:
+        out.append("\n## Known AWS deviations accepted (see checks.py KNOWN_DEVIATIONS)\n")
+        out.extend("- %s: %s" % d for d in deviations)
     out.append("\n## Failing cases\n")
     for res in r["results"]:
         for c in res["cases"]:
