@@ -178,6 +178,8 @@ def allowed(service_model, op_model, code, status):
         if code in EC2_CODES or EC2_FAMILY.match(code):
             if code in EC2_SERVER:
                 return (status >= 500 or code == "RequestLimitExceeded"), "ec2 server error"
+            if code == "DryRunOperation" and status != 412:
+                return False, "DryRunOperation answered with HTTP %d (EC2 answers 412)" % status
             if not 400 <= status < 500:
                 return False, "EC2 client error %s answered with HTTP %d" % (code, status)
             return True, "ec2 documented"

@@ -640,6 +640,10 @@ class Generator:
         special = self.special_text(shape, base)
         if special is not None:
             cases.append(("valid: text with markup and non-ASCII characters", special))
+        if "DryRun" in shape.members:
+            dry = dict(base)
+            dry["DryRun"] = True
+            cases.append(("valid: DryRun", dry))
         empty = dict(base)
         for name, m in shape.members.items():
             if m.type_name == "list" and not m.metadata.get("min") and name not in shape.required_members \

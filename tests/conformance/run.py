@@ -137,6 +137,8 @@ def evaluate(service_model, op_model, kind, label, parsed, exc, raw, protocol):
                                                                                       raw.content[:200])
     status = raw.status_code
     body = raw.content or b""
+    if 200 <= status < 300 and label == "valid: DryRun":
+        return FAIL, status, None, "DryRun=true was carried out (HTTP %d) instead of answering DryRunOperation" % status
     if 200 <= status < 300:
         problems = []
         accepted = []
