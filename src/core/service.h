@@ -47,6 +47,9 @@ struct RequestContext {
   TimePoint now;
   std::string source_ip;
   bool internal = false;  // a call cloudbox makes on a principal's behalf (scheduler targets, RDS secrets)
+  // The principal's policies decide even without --enforce-iam: a schedule's execution role, whose permissions
+  // AWS always applies to what the schedule calls.
+  bool always_authorize = false;
 };
 
 using Handler = std::function<Json(RequestContext&, const Json& input)>;

@@ -122,6 +122,22 @@ TEST(Pagination, PagesAreStableAndTokensBound) {
   EXPECT_THROW(paginate(items, garbage, key, "InvalidNextTokenException", "bad"), AwsError);
 }
 
+// Items that are not in key order (AWS's order of a managed prefix list's entries) still page through once each,
+// instead of resuming at the first larger key forever (found by the conformance harness).
+TEST(Pagination, ItemsOutOfKeyOrderPageThroughOnce) {
+  std::vector<std::string> items = {"pl-63a5400a", "pl-02cd2c6b", "pl-4ea04527", "52.94.0.0/22", "3.5.0.0/19"};
+  PageRequest req{std::nullopt, 1, bind_token({{"op", "x"}})};
+  auto key = [](const std::string& s) { return s; };
+  std::vector<std::string> seen;
+  for (int pages = 0; pages < 10; ++pages) {
+    auto [page, next] = paginate(items, req, key, "InvalidPaginationToken", "bad");
+    seen.insert(seen.end(), page.begin(), page.end());
+    if (next.empty()) break;
+    req.token = next;
+  }
+  EXPECT_EQ(seen, items);
+}
+
 TEST(Tags, LimitsAndReservedPrefix) {
   Json ok = Json::array({{{"Key", "env"}, {"Value", "dev"}}});
   EXPECT_EQ(parse_tag_list(ok, "InvalidParameterException").at("env"), "dev");

@@ -226,8 +226,10 @@ TEST_F(RdsTest, PasswordAndNameRules) {
   EXPECT_EQ(fails("CreateDBInstance", base({{"EngineVersion", "9.6"}})).code, "InvalidParameterCombination");
   EXPECT_EQ(fails("CreateDBInstance", base({{"DBSubnetGroupName", "nope"}})).code, "DBSubnetGroupNotFoundFault");
   EXPECT_EQ(fails("CreateDBInstance", base({{"Port", 80}})).code, "InvalidParameterValue");
+  // Another family's default group is a wrong combination (conformance harness); an unknown group is not found.
   EXPECT_EQ(fails("CreateDBInstance", base({{"DBParameterGroupName", "default.postgres15"}})).code,
-            "DBParameterGroupNotFoundFault");
+            "InvalidParameterCombination");
+  EXPECT_EQ(fails("CreateDBInstance", base({{"DBParameterGroupName", "my-params"}})).code, "DBParameterGroupNotFoundFault");
   // Nothing was made by the refusals.
   EXPECT_EQ(call("DescribeDBInstances")["DBInstances"].size(), 0u);
   // "postgres" is an allowed master user name on RDS.
@@ -385,6 +387,11 @@ TEST_F(RdsTest, ManagedMasterPasswordLivesInSecretsManager) {
   EXPECT_EQ(v["password"], fake.passwords[key]);  // the server got the same password
   Json desc = call("DescribeSecret", {{"SecretId", arn}}, "secretsmanager");
   EXPECT_EQ(desc["OwningService"], "rds");
+  // AWS's own tags, which only cloudbox's internal calls may set.
+  Json tags = Json::object();
+  for (const Json& t : desc["Tags"]) tags[t["Key"].get<std::string>()] = t["Value"];
+  EXPECT_EQ(tags["aws:rds:primaryDBInstanceArn"], db["DBInstanceArn"]);
+  EXPECT_EQ(tags["aws:secretsmanager:owningService"], "rds");
   EXPECT_NE(desc["Description"].get<std::string>().find(db["DBInstanceArn"].get<std::string>()), std::string::npos);
   tick();
   tick();

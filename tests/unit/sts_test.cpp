@@ -506,3 +506,18 @@ TEST(StsPersistence, IssuedCredentialsSurviveARestart) {
   }
   std::filesystem::remove_all(dir);
 }
+
+namespace cloudbox {
+namespace {
+
+// A role name IAM could never have (over 64 characters) is a denial, not IAM's validation message about a
+// 'roleName' member that STS does not have (found by the conformance harness).
+TEST_F(StsTest, RoleNameLongerThanIamAllowsIsADenial) {
+  std::string arn = "arn:aws:iam::000000000000:role/" + std::string(70, 'r');
+  AwsError e = error_of(root_ctx(), "AssumeRole", {{"RoleArn", arn}, {"RoleSessionName", "long"}});
+  EXPECT_EQ(e.code, "AccessDenied");
+  EXPECT_EQ(std::string(e.what()).find("roleName"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cloudbox

@@ -34,7 +34,15 @@ std::pair<std::vector<T>, std::string> paginate(const std::vector<T>& sorted, co
   if (req.token && !req.token->empty()) {
     auto key = parse_page_token(*req.token, req.binding);
     if (!key) throw AwsError(invalid_token_code, invalid_token_message, status);
-    while (start < sorted.size() && key_of(sorted[start]) < *key) ++start;
+    // Resume at the first item at or after the token's key. Items must come in key order for that; when a
+    // caller's are not, resume at the token's own item (a lower-bound search would loop).
+    bool in_order = true;
+    for (size_t i = 1; i < sorted.size() && in_order; ++i) in_order = !(key_of(sorted[i]) < key_of(sorted[i - 1]));
+    if (in_order) {
+      while (start < sorted.size() && key_of(sorted[start]) < *key) ++start;
+    } else {
+      while (start < sorted.size() && !(key_of(sorted[start]) == *key)) ++start;
+    }
   }
   std::vector<T> page;
   size_t end = start;

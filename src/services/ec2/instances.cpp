@@ -1261,17 +1261,19 @@ Json Ec2Service::describe_instance_credit_specifications(RequestContext& ctx, co
 Json Ec2Service::modify_instance_credit_specification(RequestContext& ctx, const Json& in) {
   RegionState& r = region(ctx);
   Json ok = Json::array(), failed = Json::array();
+  // A bad CpuCredits value fails the whole request (the per-instance error codes are an enum without it).
+  for (const auto& spec : in.value("InstanceCreditSpecifications", Json::array())) {
+    std::string credits = spec.value("CpuCredits", "");
+    if (credits != "standard" && credits != "unlimited")
+      throw AwsError("InvalidParameterValue",
+                     "Value (" + credits + ") for parameter cpuCredits is invalid. Valid values are 'standard' and 'unlimited'.", 400);
+  }
   for (const auto& spec : in.value("InstanceCreditSpecifications", Json::array())) {
     std::string id = spec.value("InstanceId", ""), credits = spec.value("CpuCredits", "");
     Res* inst = r.find("i", id);
     if (!inst) {
       failed.push_back({{"InstanceId", id},
                         {"Error", {{"Code", "InvalidInstanceID.NotFound"}, {"Message", "The instance ID '" + id + "' does not exist"}}}});
-      continue;
-    }
-    if (credits != "standard" && credits != "unlimited") {
-      failed.push_back({{"InstanceId", id},
-                        {"Error", {{"Code", "InvalidParameterValue"}, {"Message", "CpuCredits must be standard or unlimited"}}}});
       continue;
     }
     inst->doc["_CpuCredits"] = credits;

@@ -12,6 +12,23 @@ namespace cloudbox::rds {
 
 namespace {
 
+// Only the default parameter group of each family exists. One of another family is a wrong combination, as
+// AWS says; any other name is not found.
+void check_parameter_group(const std::string& name, const std::string& major) {
+  std::string l = lower(name);
+  if (l == "default.postgres" + major) return;
+  const std::string prefix = "default.postgres";
+  if (l.rfind(prefix, 0) == 0 && l.size() > prefix.size() &&
+      l.find_first_not_of("0123456789", prefix.size()) == std::string::npos)
+    throw AwsError("InvalidParameterCombination",
+                   "The parameter group " + name + " with DBParameterGroupFamily " + l.substr(8) +
+                       " can't be used for this instance. Use a parameter group with DBParameterGroupFamily postgres" +
+                       major + ".",
+                   400);
+  throw AwsError("DBParameterGroupNotFoundFault", "DBParameterGroup not found: " + name);
+}
+
+
 [[noreturn]] void bad(const std::string& message) { throw AwsError("InvalidParameterValue", message, 400); }
 [[noreturn]] void bad_combination(const std::string& message) {
   throw AwsError("InvalidParameterCombination", message, 400);
@@ -233,8 +250,7 @@ static Json create_instance(RdsService& svc, Core& core, RequestContext& ctx, co
 
   std::string major = major_of(version);
   std::string pg_name = str(in, "DBParameterGroupName", "default.postgres" + major);
-  if (lower(pg_name) != "default.postgres" + major)
-    throw AwsError("DBParameterGroupNotFoundFault", "DBParameterGroup not found: " + pg_name);
+  check_parameter_group(pg_name, major);
   std::string og_name = str(in, "OptionGroupName", "default:postgres-" + major);
   if (lower(og_name) != "default:postgres-" + major)
     throw AwsError("OptionGroupNotFoundFault", "Specified OptionGroupName: " + og_name + " not found.");
@@ -518,9 +534,9 @@ Json RdsService::modify_db_instance(RequestContext& ctx, const Json& in) {
   Json sgs;
   if (has(in, "VpcSecurityGroupIds"))
     sgs = security_groups_for(ctx, dbp->doc["DBSubnetGroup"].value("VpcId", ""), strings(in, "VpcSecurityGroupIds"));
-  if (has(in, "DBParameterGroupName") &&
-      lower(str(in, "DBParameterGroupName")) != "default.postgres" + major_of(version.empty() ? dbp->doc.value("EngineVersion", "") : version))
-    throw AwsError("DBParameterGroupNotFoundFault", "DBParameterGroup not found: " + str(in, "DBParameterGroupName"));
+  if (has(in, "DBParameterGroupName"))
+    check_parameter_group(str(in, "DBParameterGroupName"),
+                          major_of(version.empty() ? dbp->doc.value("EngineVersion", "") : version));
 
   Rec& db = *dbp;
   // Changes that always apply at once.

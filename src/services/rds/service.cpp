@@ -483,15 +483,8 @@ Json RdsService::create_managed_secret(RequestContext& ctx, RegionState& r, Rec&
                             {{"Key", "aws:secretsmanager:owningService"}, {"Value", "rds"}}})}};
   std::string kms = db.doc.value("_SecretKms", "");
   if (!kms.empty()) req["KmsKeyId"] = kms;
-  Json out;
-  try {
-    out = core_.invoke(ctx, "secretsmanager", "CreateSecret", req);
-  } catch (const AwsError& e) {
-    // Secrets Manager refuses the reserved aws: tag keys even from cloudbox itself: create it untagged.
-    log::warn(std::string("RDS: managed secret with AWS's tags refused (") + e.what() + "); creating it untagged");
-    req.erase("Tags");
-    out = core_.invoke(ctx, "secretsmanager", "CreateSecret", req);
-  }
+  // AWS's own aws:… tags: Secrets Manager accepts them from cloudbox's internal calls only.
+  Json out = core_.invoke(ctx, "secretsmanager", "CreateSecret", req);
   (void)r;
   Json mus = {{"SecretArn", out.value("ARN", "")},
               {"SecretStatus", "creating"},

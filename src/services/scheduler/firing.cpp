@@ -186,7 +186,7 @@ void SchedulerService::fire_due(const std::string& key, int64_t now, size_t& bud
       caller.now = core_.clock().now();
       caller.internal = true;
       e["Principal"] = session.principal.arn;
-      authorize_as_role(caller, ref, input);
+      caller.always_authorize = true;  // on AWS the execution role's policies always decide what it may call
       Json out = core_.invoke(caller, ref.service, ref.operation, input, snapshot.region);
       ok = true;
       e["Status"] = "SUCCEEDED";
@@ -238,27 +238,6 @@ bool SchedulerService::finish_if_complete(const std::string& key) {
   }
   save(s);
   return false;
-}
-
-// On AWS the execution role's policies always decide what a schedule may call. Core::invoke asks IAM only
-// under --enforce-iam, so without it the scheduler asks IAM itself: a trusted role that lacks the target's
-// permission fails its invocations, visibly, in either mode.
-void SchedulerService::authorize_as_role(const RequestContext& caller, const TargetRef& ref, const Json& input) {
-  Authorizer* authz = core_.authorizer();
-  if (!authz || core_.options().enforce_iam) return;  // enforced: Core::invoke decides
-  std::vector<AuthzTarget> targets;
-  if (Service* target = core_.service(ref.service)) {
-    std::lock_guard lock(target->mutex());  // scheduler → target service: the only lock order used
-    targets = target->authz_targets(caller, input);
-  }
-  if (targets.empty()) {
-    std::string prefix = core_.model(ref.service).signing_name;
-    if (prefix.empty()) prefix = ref.service;
-    targets.push_back(AuthzTarget{prefix + ":" + ref.operation, {}, {}, std::nullopt, "", "", false});
-  }
-  targets.erase(std::remove_if(targets.begin(), targets.end(), [](const AuthzTarget& t) { return t.action.empty(); }),
-                targets.end());
-  if (!targets.empty()) authz->authorize(caller, targets);
 }
 
 SchedulerService::Session SchedulerService::role_session(const Schedule& s, TimePoint now) {

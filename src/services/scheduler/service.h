@@ -84,8 +84,6 @@ class SchedulerService : public Service {
     std::string account_id;
   };
   Session role_session(const Schedule& s, TimePoint now);
-  // Has IAM decide the target call by the role session's policies (see firing.cpp).
-  void authorize_as_role(const RequestContext& caller, const TargetRef& ref, const Json& input);
   void record(Json entry);
 
   // service.cpp: lookup and storage

@@ -91,7 +91,12 @@ Json SecretsManagerService::create_secret(RequestContext& ctx, const Json& in) {
   if (str || bin) require_client_token(ctx, in);
   auto token = opt_string(in, "ClientRequestToken");
   TagMap tags;
-  if (in.contains("Tags")) tags = parse_tag_list(in["Tags"], "InvalidParameterException");
+  if (in.contains("Tags")) {
+    // Secrets other services manage (RDS's rds!db-… secrets) carry AWS's own aws:… tags; users may not add them.
+    TagLimits limits;
+    limits.reserve_aws_prefix = !ctx.internal;
+    tags = parse_tag_list(in["Tags"], "InvalidParameterException", {}, limits);
+  }
 
   if (Secret* existing = find(ctx.account_id, ctx.region, name)) {
     if (existing->scheduled_for_deletion())

@@ -134,7 +134,10 @@ static RoleRef resolve_role(Core& core, RequestContext& ctx, const std::string& 
         role.max_session_duration = r["MaxSessionDuration"].get<long long>();
       role.from_iam = true;
     } catch (const AwsError& e) {
-      if (e.code == "NoSuchEntity" || e.code == "NoSuchEntityException") throw not_authorized(ctx, "sts:AssumeRole", role_arn);
+      // No such role, or a name IAM could never have given one (longer than 64 characters …): AWS answers both
+      // as a denial, never with IAM's own validation message.
+      if (e.code == "NoSuchEntity" || e.code == "NoSuchEntityException" || e.code == "ValidationError")
+        throw not_authorized(ctx, "sts:AssumeRole", role_arn);
       if (e.code != "NotImplemented") throw;
       // IAM is registered but does not serve GetRole yet: fall back to what the ARN says.
     }
