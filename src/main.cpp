@@ -131,6 +131,33 @@ int exec_on_instance(const std::string& endpoint, const std::string& instance, s
   return 127;
 }
 
+// `cloudbox executions [--schedule NAME]`: what EventBridge Scheduler invoked, and what came of it.
+int print_executions(const std::string& endpoint, const std::string& schedule, bool as_json) {
+  std::string body;
+  int status = http_get(endpoint, "/_cloudbox/scheduler/executions" + (schedule.empty() ? "" : "?schedule=" + schedule), body);
+  cloudbox::Json out = cloudbox::Json::parse(body, nullptr, false);
+  if (status != 200 || out.is_discarded()) {
+    std::fprintf(stderr, "cloudbox executions: %s\n", status < 0 || out.is_discarded() ? body.c_str() : out.value("error", body).c_str());
+    return 1;
+  }
+  if (as_json) {
+    std::printf("%s\n", out.dump(2).c_str());
+    return 0;
+  }
+  const cloudbox::Json& list = out["Executions"];
+  if (list.empty()) std::printf("no invocations yet\n");
+  for (const auto& e : list) {
+    std::string what = e.value("Service", std::string()) + ":" + e.value("Operation", std::string());
+    std::string outcome = e.value("ErrorCode", std::string());
+    if (!outcome.empty()) outcome += ": " + e.value("ErrorMessage", std::string());
+    else if (e.contains("Reason")) outcome = e.value("Reason", std::string());
+    if (auto cut = outcome.find(". Encoded authorization failure message"); cut != std::string::npos) outcome.resize(cut + 1);
+    std::printf("%-24s %-10s %-40s %s\n", e.value("ScheduledTime", std::string("?")).c_str(), e.value("Status", std::string()).c_str(),
+                (e.value("ScheduleName", std::string()) + " " + what).c_str(), outcome.c_str());
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -185,6 +212,13 @@ int main(int argc, char** argv) {
   exec->add_option("--endpoint", endpoint, "cloudbox URL")->capture_default_str();
   exec->add_option("command", command, "The command and its arguments");
 
+  std::string schedule;
+  bool executions_json = false;
+  auto* executions = app.add_subcommand("executions", "Show what EventBridge Scheduler invoked and how each invocation ended");
+  executions->add_option("--schedule", schedule, "Only this schedule (name or ARN)");
+  executions->add_option("--endpoint", endpoint, "cloudbox URL")->capture_default_str();
+  executions->add_flag("--json", executions_json, "Print the records as JSON");
+
   app.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(app, argc, argv);
@@ -193,6 +227,7 @@ int main(int argc, char** argv) {
     std::printf("cloudbox %s\n", CLOUDBOX_VERSION);
     return 0;
   }
+  if (app.got_subcommand("executions")) return print_executions(endpoint, schedule, executions_json);
   if (app.got_subcommand("exec") && !exec_instance.empty()) return exec_on_instance(endpoint, exec_instance, command);
   if (app.got_subcommand("exec")) {
     if (command.empty()) {

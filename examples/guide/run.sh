@@ -204,13 +204,13 @@ aws rds create-db-subnet-group --db-subnet-group-name "$NAME-private" --db-subne
   --subnet-ids "$PRIV1" "$PRIV2" >/dev/null
 later "aws rds delete-db-subnet-group --db-subnet-group-name $NAME-private"
 DB="$NAME-db"
-aws rds create-db-instance --db-instance-identifier "$DB" --engine postgres --db-instance-class db.t4g.micro \
+CREATED_STATUS="$(aws rds create-db-instance --db-instance-identifier "$DB" --engine postgres --db-instance-class db.t4g.micro \
   --allocated-storage 20 --storage-type gp3 --no-multi-az --no-publicly-accessible --master-username postgres \
   --manage-master-user-password --db-subnet-group-name "$NAME-private" --vpc-security-group-ids "$SG_RDS" \
-  --db-name pipeline >/dev/null
+  --db-name pipeline --query DBInstance.DBInstanceStatus)"
 later "aws rds delete-db-instance --db-instance-identifier $DB --skip-final-snapshot --delete-automated-backups; \
        for _ in \$(seq 120); do aws rds describe-db-instances --db-instance-identifier $DB >/dev/null 2>&1 || break; sleep 1; done"
-expect_eq "$(aws rds describe-db-instances --db-instance-identifier "$DB" --query 'DBInstances[0].DBInstanceStatus')" creating "the instance is creating"
+expect_eq "$CREATED_STATUS" creating "the instance is creating"
 wait_for "DB instance status" 240 available aws rds describe-db-instances --db-instance-identifier "$DB" --query 'DBInstances[0].DBInstanceStatus'
 read -r DB_HOST DB_PORT SECRET_ARN < <(aws rds describe-db-instances --db-instance-identifier "$DB" \
   --query 'DBInstances[0].[Endpoint.Address,Endpoint.Port,MasterUserSecret.SecretArn]')
@@ -323,6 +323,9 @@ wait_for "database at night" 120 stopped aws rds describe-db-instances --db-inst
 executions() { admin GET "scheduler/executions?schedule=$NAME-$1" | json "' '.join(e.get('Status','') + ':' + str(e.get('ErrorCode','')) for e in d['Executions'])"; }
 case "$(executions stop-ec2-east)" in *FAILED:InvalidInstanceID.NotFound*) ok "the schedule in us-east-1 failed visibly: InvalidInstanceID.NotFound" ;; *) fail "us-east-1 schedule history: $(executions stop-ec2-east)" ;; esac
 case "$(executions stop-ec2-bare)" in *FAILED:UnauthorizedOperation*|*FAILED:AccessDenied*) ok "the role without ec2:StopInstances failed visibly: $(executions stop-ec2-bare)" ;; *) fail "role without permission: $(executions stop-ec2-bare)" ;; esac
+
+echo "   the night's invocations (cloudbox executions):"
+"$CLOUDBOX" executions --endpoint "$ENDPOINT" | grep "$NAME" | sed 's/^/     /' || fail "cloudbox executions"
 
 MORNING="$(next_la 6 0)"
 echo "   moving the server clock to $MORNING (06:01 in Los Angeles)"
