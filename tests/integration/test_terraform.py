@@ -529,3 +529,191 @@ def test_eip_and_eip_association(tf):
     tf_terminate(tf, ec2, iid)
     net.destroy()
     assert ec2_snapshot(ec2) == before
+
+
+# ---------------------------------------------------------------------------------------------------
+# RDS
+
+def _descendants(pid):
+    import os
+    children = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(d))
+    out, todo = [], [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
+def test_db_subnet_group_and_db_instance(tf):
+    ec2, rds, sm = tf.client("ec2"), tf.client("rds", newer_model=True), tf.client("secretsmanager")
+    before = ec2_snapshot(ec2)
+    vpc = tf_create_vpc(ec2, "10.50.0.0/16")
+    sna = tf_create_subnet(ec2, vpc, "10.50.1.0/24", "us-east-1a")
+    snb = tf_create_subnet(ec2, vpc, "10.50.2.0/24", "us-east-1b")
+    g = tf_create_sg(ec2, vpc, "tf-db")
+    # aws_db_subnet_group
+    grp = rds.create_db_subnet_group(DBSubnetGroupName="tf-dbsg", DBSubnetGroupDescription="Managed by Terraform",
+                                     SubnetIds=[sna, snb], Tags=[{"Key": "env", "Value": "t"}])["DBSubnetGroup"]
+    read = rds.describe_db_subnet_groups(DBSubnetGroupName="tf-dbsg")["DBSubnetGroups"][0]
+    assert read["VpcId"] == vpc and sorted(s["SubnetIdentifier"] for s in read["Subnets"]) == sorted([sna, snb])
+    assert rds.list_tags_for_resource(ResourceName=grp["DBSubnetGroupArn"])["TagList"] == [{"Key": "env", "Value": "t"}]
+    rds.modify_db_subnet_group(DBSubnetGroupName="tf-dbsg", DBSubnetGroupDescription="changed", SubnetIds=[sna, snb])
+    rds.add_tags_to_resource(ResourceName=grp["DBSubnetGroupArn"], Tags=[{"Key": "env", "Value": "u"}])
+    read = rds.describe_db_subnet_groups(DBSubnetGroupName="tf-dbsg")["DBSubnetGroups"][0]
+    assert read["DBSubnetGroupDescription"] == "changed"
+    assert rds.list_tags_for_resource(ResourceName=grp["DBSubnetGroupArn"])["TagList"] == [{"Key": "env", "Value": "u"}]
+    # aws_db_instance with manage_master_user_password
+    db = rds.create_db_instance(DBInstanceIdentifier="tf-db", Engine="postgres", DBInstanceClass="db.t4g.micro",
+                                AllocatedStorage=20, MasterUsername="pgadmin", ManageMasterUserPassword=True,
+                                DBName="app", DBSubnetGroupName="tf-dbsg", VpcSecurityGroupIds=[g],
+                                PubliclyAccessible=False, MultiAZ=False, StorageEncrypted=True,
+                                BackupRetentionPeriod=0, CopyTagsToSnapshot=False,
+                                Tags=[{"Key": "Name", "Value": "tf"}])["DBInstance"]
+    try:
+        res_id = db["DbiResourceId"]
+        assert res_id.startswith("db-")
+        secret_arn = db["MasterUserSecret"]["SecretArn"]
+        streak, deadline, last = 0, time.time() + 90, None
+        while streak < 3:  # three consecutive "available"
+            assert time.time() < deadline, last
+            last = rds.describe_db_instances(DBInstanceIdentifier="tf-db")["DBInstances"][0]
+            assert last["DBInstanceStatus"] != "failed", last
+            streak = streak + 1 if last["DBInstanceStatus"] == "available" else 0
+            time.sleep(0.3)
+        # refresh: by resource id
+        got = rds.describe_db_instances(Filters=[{"Name": "dbi-resource-id", "Values": [res_id]}])["DBInstances"]
+        assert [d["DBInstanceIdentifier"] for d in got] == ["tf-db"]
+        d = got[0]
+        assert d["MasterUserSecret"]["SecretArn"] == secret_arn and d["MasterUserSecret"]["SecretStatus"] == "active"
+        assert d["Endpoint"]["Port"] and d["DBSubnetGroup"]["DBSubnetGroupName"] == "tf-dbsg"
+        assert [x["VpcSecurityGroupId"] for x in d["VpcSecurityGroups"]] == [g]
+        assert rds.list_tags_for_resource(ResourceName=d["DBInstanceArn"])["TagList"] == [{"Key": "Name", "Value": "tf"}]
+        assert sm.describe_secret(SecretId=secret_arn)["ARN"] == secret_arn
+        # update in place: deletion protection on (as a configuration would), ApplyImmediately
+        rds.modify_db_instance(DBInstanceIdentifier="tf-db", DeletionProtection=True, ApplyImmediately=True)
+        poll(lambda: rds.describe_db_instances(DBInstanceIdentifier="tf-db")["DBInstances"][0]["DBInstanceStatus"]
+             == "available", timeout=60, interval=0.3, what="available after modify")
+        assert rds.describe_db_instances(DBInstanceIdentifier="tf-db")["DBInstances"][0]["DeletionProtection"] is True
+        # destroy: deletion protection blocks, the provider turns it off and retries
+        expect_error(rds.delete_db_instance, "InvalidParameterCombination", DBInstanceIdentifier="tf-db",
+                     SkipFinalSnapshot=True, DeleteAutomatedBackups=True)
+        rds.modify_db_instance(DBInstanceIdentifier="tf-db", DeletionProtection=False, ApplyImmediately=True)
+        poll(lambda: rds.describe_db_instances(DBInstanceIdentifier="tf-db")["DBInstances"][0]["DBInstanceStatus"]
+             == "available", timeout=60, interval=0.3, what="available after modify")
+    finally:
+        if code_of(rds.describe_db_instances, DBInstanceIdentifier="tf-db") is None:
+            rds.modify_db_instance(DBInstanceIdentifier="tf-db", DeletionProtection=False, ApplyImmediately=True)
+            poll(lambda: code_of(rds.delete_db_instance, DBInstanceIdentifier="tf-db", SkipFinalSnapshot=True,
+                                 DeleteAutomatedBackups=True) in (None, "InvalidDBInstanceState"),
+                 timeout=60, interval=0.5, what="delete accepted")
+            poll(lambda: code_of(rds.describe_db_instances, DBInstanceIdentifier="tf-db") == "DBInstanceNotFound",
+                 timeout=90, interval=0.3, what="DBInstanceNotFound")
+    expect_error(rds.describe_db_instances, "DBInstanceNotFound", 404, DBInstanceIdentifier="tf-db")
+    assert rds.describe_db_instances(Filters=[{"Name": "dbi-resource-id", "Values": [res_id]}])["DBInstances"] == []
+    poll(lambda: not _descendants(tf.proc.pid), timeout=30, interval=0.3, what="no postgres process left")
+    # the managed master secret goes with the instance
+    assert sm.list_secrets()["SecretList"] == []
+    rds.delete_db_subnet_group(DBSubnetGroupName="tf-dbsg")
+    expect_error(rds.describe_db_subnet_groups, "DBSubnetGroupNotFoundFault", 404, DBSubnetGroupName="tf-dbsg")
+    tf_delete_sg(ec2, g)
+    tf_delete_subnet(ec2, sna)
+    tf_delete_subnet(ec2, snb)
+    tf_delete_vpc(ec2, vpc)
+    assert ec2_snapshot(ec2) == before
+    assert rds.describe_db_instances()["DBInstances"] == []
+    assert rds.describe_db_subnet_groups()["DBSubnetGroups"] == []
+
+
+# ---------------------------------------------------------------------------------------------------
+# Scheduler
+
+def test_scheduler_schedule(tf):
+    iam, sch = tf.client("iam"), tf.client("scheduler")
+    role = iam.create_role(RoleName="tf-sched", AssumeRolePolicyDocument=json.dumps(TRUST_SCHED))["Role"]["Arn"]
+    pol = iam.create_policy(PolicyName="tf-sched", PolicyDocument=json.dumps(doc("secretsmanager:*")))["Policy"]["Arn"]
+    iam.attach_role_policy(RoleName="tf-sched", PolicyArn=pol)
+    target = {"Arn": "arn:aws:scheduler:::aws-sdk:secretsmanager:createSecret", "RoleArn": role, "Input": "{}",
+              "RetryPolicy": {"MaximumRetryAttempts": 0, "MaximumEventAgeInSeconds": 86400}}
+    arn = sch.create_schedule(Name="tf-s", GroupName="default", ScheduleExpression="rate(1 hour)",
+                              ScheduleExpressionTimezone="UTC", FlexibleTimeWindow={"Mode": "OFF"},
+                              State="ENABLED", Target=target)["ScheduleArn"]
+    assert arn == "arn:aws:scheduler:us-east-1:000000000000:schedule/default/tf-s"
+    group, name = arn.split(":schedule/")[1].split("/")
+    got = sch.get_schedule(GroupName=group, Name=name)
+    assert got["Arn"] == arn and got["Name"] == "tf-s" and got["GroupName"] == "default"
+    assert got["Target"]["RoleArn"] == role and got["FlexibleTimeWindow"] == {"Mode": "OFF"}
+    # update in place: UpdateSchedule is a full replace
+    upd = sch.update_schedule(Name="tf-s", GroupName="default", ScheduleExpression="rate(2 hours)",
+                              ScheduleExpressionTimezone="UTC", FlexibleTimeWindow={"Mode": "FLEXIBLE",
+                                                                                     "MaximumWindowInMinutes": 5},
+                              State="DISABLED", Description="changed", Target=target)
+    assert upd["ScheduleArn"] == arn
+    got = sch.get_schedule(GroupName=group, Name=name)
+    assert (got["Arn"], got["ScheduleExpression"], got["State"], got["Description"]) == \
+        (arn, "rate(2 hours)", "DISABLED", "changed")
+    assert got["FlexibleTimeWindow"] == {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": 5}
+    sch.delete_schedule(Name="tf-s", GroupName="default")
+    expect_error(sch.get_schedule, "ResourceNotFoundException", 404, Name="tf-s", GroupName="default")
+    assert sch.list_schedules()["Schedules"] == []
+    iam.detach_role_policy(RoleName="tf-sched", PolicyArn=pol)
+    iam.delete_policy(PolicyArn=pol)
+    iam.delete_role(RoleName="tf-sched")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Secrets Manager
+
+def test_secretsmanager_secret_and_version(tf):
+    sm = tf.client("secretsmanager", newer_model=True)
+    arn = sm.create_secret(Name="tf-secret", Description="d", Tags=[{"Key": "env", "Value": "t"}])["ARN"]
+    d = poll(lambda: sm.describe_secret(SecretId=arn), what="secret")
+    assert d["ARN"] == arn and "DeletedDate" not in d
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {
+        "AWS": "arn:aws:iam::000000000000:root"}, "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}
+    sm.put_resource_policy(SecretId=arn, ResourcePolicy=json.dumps(policy))
+    # refresh
+    assert "DeletedDate" not in sm.describe_secret(SecretId=arn)
+    assert json.loads(sm.get_resource_policy(SecretId=arn)["ResourcePolicy"]) == policy
+    # update in place
+    sm.update_secret(SecretId=arn, Description="changed")
+    assert sm.describe_secret(SecretId=arn)["Description"] == "changed"
+    # aws_secretsmanager_secret_version
+    v1 = sm.put_secret_value(SecretId=arn, SecretString="one")["VersionId"]
+    got = sm.get_secret_value(SecretId=arn, VersionId=v1)
+    assert got["SecretString"] == "one" and "AWSCURRENT" in got["VersionStages"]
+    v2 = sm.put_secret_value(SecretId=arn, SecretString="two", VersionStages=["AWSCURRENT", "blue"])["VersionId"]
+    # update of version_stages: ListSecretVersionIds + UpdateSecretVersionStage
+    ids = {v["VersionId"]: v["VersionStages"] for v in sm.list_secret_version_ids(SecretId=arn)["Versions"]}
+    assert sorted(ids[v2]) == ["AWSCURRENT", "blue"] and ids[v1] == ["AWSPREVIOUS"]
+    sm.update_secret_version_stage(SecretId=arn, VersionStage="green", MoveToVersionId=v2)
+    ids = {v["VersionId"]: v["VersionStages"] for v in sm.list_secret_version_ids(SecretId=arn)["Versions"]}
+    assert sorted(ids[v2]) == ["AWSCURRENT", "blue", "green"]
+    # version destroy: remove every stage but AWSCURRENT, poll GetSecretValue
+    for stage in ("blue", "green"):
+        sm.update_secret_version_stage(SecretId=arn, VersionStage=stage, RemoveFromVersionId=v2)
+    got = sm.get_secret_value(SecretId=arn, VersionId=v2)
+    assert got["VersionStages"] == ["AWSCURRENT"]
+    # secret destroy with the default recovery window: DescribeSecret then shows DeletedDate (= gone)
+    sm.delete_secret(SecretId=arn, RecoveryWindowInDays=30)
+    d = sm.describe_secret(SecretId=arn)
+    assert "DeletedDate" in d
+    # CreateSecret of the same name now fails with "scheduled for deletion" (the provider retries)
+    msg = expect_error(sm.create_secret, "InvalidRequestException", Name="tf-secret")
+    assert "scheduled for deletion" in msg
+    assert sm.list_secrets()["SecretList"] == []
+    # recovery_window_in_days = 0: ForceDeleteWithoutRecovery, then not found
+    arn2 = sm.create_secret(Name="tf-secret-2", SecretString="x")["ARN"]
+    sm.delete_secret(SecretId=arn2, ForceDeleteWithoutRecovery=True)
+    poll(lambda: code_of(sm.describe_secret, SecretId=arn2) == "ResourceNotFoundException", what="secret gone")
+    sm.delete_secret(SecretId=arn, ForceDeleteWithoutRecovery=True)
+    poll(lambda: code_of(sm.describe_secret, SecretId=arn) == "ResourceNotFoundException", what="secret gone")
+    assert sm.list_secrets(IncludePlannedDeletion=True)["SecretList"] == []
