@@ -166,6 +166,8 @@ def test_iam_user_and_access_key(tf):
     assert iam.list_user_tags(UserName="tf-user")["Tags"] == [{"Key": "env", "Value": "u"}]
     iam.update_access_key(UserName="tf-user", AccessKeyId=key["AccessKeyId"], Status="Inactive")
     assert iam.list_access_keys(UserName="tf-user")["AccessKeyMetadata"][0]["Status"] == "Inactive"
+    # a user that still has an access key cannot be deleted: force_destroy removes the key first
+    expect_error(iam.delete_user, "DeleteConflict", 409, UserName="tf-user")
     # destroy access key then user (force_destroy path)
     iam.delete_access_key(UserName="tf-user", AccessKeyId=key["AccessKeyId"])
     assert iam.list_access_keys(UserName="tf-user")["AccessKeyMetadata"] == []
@@ -507,6 +509,10 @@ def test_instance(tf):
         ec2.start_instances(InstanceIds=[iid])
         poll(in_state("running"), timeout=30, interval=0.05, what="running again")
         assert _state(ec2, iid)["InstanceType"] == "t4g.medium"
+        # destroy order: while the instance lives, its group and subnet are in use (the provider retries)
+        assert code_of(ec2.delete_security_group, GroupId=net.groups[0]) in ("DependencyViolation",
+                                                                             "InvalidGroup.InUse")
+        assert code_of(ec2.delete_subnet, SubnetId=net.sn) == "DependencyViolation"
     finally:
         tf_terminate(tf, ec2, iid)
         net.destroy()
