@@ -519,9 +519,7 @@ def test_instance(tf):
     assert ec2_snapshot(ec2) == before
 
 
-@pytest.mark.xfail(reason="RunInstances ignores CreditSpecification={'CpuCredits': 'standard'}: "
-                          "DescribeInstanceCreditSpecifications then answers 'unlimited' (AWS: 'standard'), "
-                          "so Terraform's credit_specification would show a perpetual diff", strict=True)
+# RunInstances keeps CreditSpecification (it was ignored: Terraform's credit_specification showed a perpetual diff).
 def test_instance_credit_specification(tf):
     ec2 = tf.client("ec2")
     net = Net(ec2, "10.35")

@@ -4,6 +4,7 @@
 #include "core/common/encoding.h"
 #include "core/model/model.h"
 #include "core/protocol/protocol.h"
+#include "core/protocol/xml_writer.h"
 
 namespace cloudbox {
 namespace {
@@ -331,6 +332,21 @@ TEST(JsonProtocol, OutputMapsAndNumbers) {
   EXPECT_EQ(parsed["VersionIdsToStages"]["v1"][0], "AWSCURRENT");
   EXPECT_TRUE(parsed["VersionIdsToStages"]["v2"].empty());
   EXPECT_DOUBLE_EQ(parsed["CreatedDate"].get<double>(), 1700000000.25);
+}
+
+}  // namespace
+}  // namespace cloudbox
+
+namespace cloudbox {
+namespace {
+
+// Control characters cannot appear in XML 1.0, even as references: a stored tag value with one must not make
+// every later response unparseable (found by a trial run).
+TEST(XmlWriterTest, ControlCharactersBecomeReplacementCharacters) {
+  XmlWriter w;
+  w.element("Value", std::string("a\x01" "b\x1b[31m\tc\n", 11));
+  std::string out = w.take();
+  EXPECT_EQ(out, "<Value>a\xEF\xBF\xBD" "b\xEF\xBF\xBD[31m\tc\n</Value>");
 }
 
 }  // namespace

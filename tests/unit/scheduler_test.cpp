@@ -693,3 +693,20 @@ TEST(SchedulerRestart, SchedulesAndHistorySurviveARestart) {
 
 }  // namespace
 }  // namespace cloudbox
+
+namespace cloudbox {
+namespace {
+
+// A payload over the 256 KB quota is refused at create (a 9 MB Input once filled the execution history with
+// gigabytes and stalled the server: found by a trial run).
+TEST_F(SchedulerTest, InputOverThePayloadQuotaIsRefused) {
+  Json big = schedule("big", "rate(1 minute)", {{"Target", target("arn:aws:scheduler:::aws-sdk:secretsmanager:createSecret",
+                                                                   {{"Name", "x"}, {"SecretString", std::string(300 * 1024, 'a')}})}});
+  EXPECT_EQ(fails("CreateSchedule", big).code, "ValidationException");
+  Json fits = schedule("fits", "rate(1 minute)", {{"Target", target("arn:aws:scheduler:::aws-sdk:secretsmanager:createSecret",
+                                                                    {{"Name", "x"}, {"SecretString", std::string(100 * 1024, 'a')}})}});
+  EXPECT_NO_THROW(call("CreateSchedule", fits));
+}
+
+}  // namespace
+}  // namespace cloudbox

@@ -42,7 +42,13 @@ class XmlWriter {
         case '"': out_ += "&quot;"; break;
         case '\'': out_ += "&apos;"; break;
         case '\r': out_ += "&#xD;"; break;
-        default: out_ += c;
+        case '\t': out_ += c; break;
+        case '\n': out_ += c; break;
+        default:
+          // XML 1.0 cannot carry the other control characters, even as references: U+FFFD keeps the document
+          // well-formed, so one stored value cannot make every later response unreadable.
+          if (static_cast<unsigned char>(c) < 0x20) out_ += "\xEF\xBF\xBD";
+          else out_ += c;
       }
     }
   }

@@ -553,6 +553,12 @@ Json Ec2Service::run_instances(RequestContext& ctx, const Json& in) {
                      400);
   }
 
+  // Burstable credit option (Terraform's credit_specification); checked before anything is made.
+  std::string cpu_credits = in.value("CreditSpecification", Json::object()).value("CpuCredits", std::string());
+  if (!cpu_credits.empty() && cpu_credits != "standard" && cpu_credits != "unlimited")
+    throw AwsError("InvalidParameterValue",
+                   "Value (" + cpu_credits + ") for parameter cpuCredits is invalid. Valid values are 'standard' and 'unlimited'.", 400);
+
   // Metadata options.
   Json mo_in = in.value("MetadataOptions", Json::object());
   std::string tokens = mo_in.value("HttpTokens", image.value("ImdsSupport", "") == "v2.0" ? "required" : "optional");
@@ -703,6 +709,7 @@ Json Ec2Service::run_instances(RequestContext& ctx, const Json& in) {
     doc["State"] = state_doc("pending");
     if (!key_name.empty()) doc["KeyName"] = key_name;
     if (!token.empty()) doc["ClientToken"] = token;
+    if (!cpu_credits.empty()) doc["_CpuCredits"] = cpu_credits;
     if (!profile.is_null())
       doc["_IamAssoc"] = {{"AssociationId", "iip-assoc-" + random_hex(17)},
                           {"IamInstanceProfile", profile},

@@ -173,7 +173,9 @@ void SchedulerService::fire_due(const std::string& key, int64_t now, size_t& bud
             payload.replace(at, std::string(keyword).size(), value);
         input = Json::parse(payload);
       }
-      e["Input"] = input;
+      // The history keeps a bounded copy: it holds up to a thousand invocations.
+      if (std::string dump = input.dump(); dump.size() <= kMaxResponseChars) e["Input"] = input;
+      else e["InputTruncated"] = dump.substr(0, kMaxResponseChars);
       Session session = role_session(snapshot, from_epoch(double(now)));
       RequestContext caller = blank_context(core_);
       caller.request_id = request_id();

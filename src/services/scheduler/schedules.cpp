@@ -60,6 +60,10 @@ TargetRef SchedulerService::validate_target(const Json& target) {
     for (const auto& [op, def] : m.operations())
       if (lower(op) == la) {
         if (auto input = opt_string(target, "Input")) {
+          // EventBridge Scheduler's payload quota is 256 KB.
+          if (input->size() > 256 * 1024)
+            validation("The Input of the target is " + std::to_string(input->size()) +
+                       " bytes, more than the payload limit of 262144 bytes.");
           Json parsed = Json::parse(*input, nullptr, false);
           if (parsed.is_discarded() || !parsed.is_object())
             validation("The Input of a universal target must be a JSON object: the request parameters of " + svc +
